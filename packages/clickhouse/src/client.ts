@@ -1,0 +1,63 @@
+import path from 'node:path';
+import { createClient, type ClickHouseClient } from '@clickhouse/client';
+
+export type { ClickHouseClient };
+
+export interface ClickhouseConfig {
+  /** A ClickHouse server over HTTP; unset means the embedded engine. */
+  url?: string | undefined;
+  /** Data folder of the embedded engine. */
+  path: string;
+}
+
+export interface Clickhouse {
+  client: ClickHouseClient;
+  mode: 'server' | 'embedded';
+  /** Where the data lives, for logs: the server URL without credentials, or the folder. */
+  location: string;
+  close(): Promise<void>;
+}
+
+/** Settings every query needs: exact decimals as strings, timestamps read as the contract writes them. */
+export const CLICKHOUSE_SETTINGS = {
+  date_time_input_format: 'best_effort',
+  output_format_json_quote_decimals: 1,
+  output_format_json_quote_64bit_integers: 0,
+} as const;
+
+/**
+ * The one place that decides between a server and the embedded engine. The embedded engine is
+ * a process singleton bound to one data folder, so a process opens it once and shares it.
+ */
+export async function openClickhouse(config: ClickhouseConfig): Promise<Clickhouse> {
+  if (config.url) {
+    const url = new URL(config.url);
+    const client = createClient({
+      url: config.url,
+      clickhouse_settings: CLICKHOUSE_SETTINGS,
+      request_timeout: 120_000,
+      max_open_connections: 16,
+    });
+    url.password = '';
+    url.username = '';
+    return { client, mode: 'server', location: url.toString(), close: () => client.close() };
+  }
+  const folder = path.resolve(config.path);
+  const { createChdbConnection } = await import('chdb/connection');
+  const client = createClient({
+    // chdb builds against its own copy of @clickhouse/client-common; the interface is the same.
+    connection: createChdbConnection({ path: folder }) as never,
+    clickhouse_settings: CLICKHOUSE_SETTINGS,
+  });
+  return { client, mode: 'embedded', location: folder, close: () => client.close() };
+}
+
+/** Runs a query and returns its rows as JSON objects. */
+export async function queryRows<T>(
+  client: ClickHouseClient,
+  query: string,
+  params: Record<string, unknown> = {},
+): Promise<T[]> {
+  const rs = await client.query({ query, query_params: params, format: 'JSONEachRow' });
+  return rs.json<T>();
+}

@@ -1,0 +1,7 @@
+export { openClickhouse, queryRows, CLICKHOUSE_SETTINGS, type Clickhouse, type ClickhouseConfig, type ClickHouseClient } from './client.ts';
+export { migrate, loadMigrations, splitStatements, type Migration, type MigrateResult } from './migrate.ts';
+export * from './tables/raw-events.ts';
+export * from './tables/reference.ts';
+export * from './tables/dirty-days.ts';
+export * from './tables/day-builds.ts';
+export * from './tables/pipeline-state.ts';

@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { money, nullableString, timestamp, uuid } from './fields.ts';
+import { POSTAGES } from './vocabulary.ts';
+
+const billingFields = {
+  purchase_order_number: nullableString,
+  billing_contact_names: nullableString,
+  billing_contact_email_addresses: nullableString,
+  billing_reference: nullableString,
+};
+
+export const organisationRecord = z.object({
+  type: z.literal('organisation'),
+  id: uuid,
+  name: z.string().min(1).max(1000),
+  ...billingFields,
+});
+
+export const serviceRecord = z.object({
+  type: z.literal('service'),
+  id: uuid,
+  name: z.string().min(1).max(1000),
+  organisation_id: uuid.nullish().transform((v) => v ?? null),
+  restricted: z.boolean(),
+  active: z.boolean(),
+  count_as_live: z.boolean(),
+  ...billingFields,
+});
+
+export const annualBillingRecord = z.object({
+  type: z.literal('annual_billing'),
+  service_id: uuid,
+  financial_year_start: z.number().int().min(2000).max(2099),
+  free_sms_fragment_limit: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+});
+
+export const smsRateRecord = z.object({
+  type: z.literal('sms_rate'),
+  valid_from: timestamp,
+  rate: money,
+});
+
+export const letterRateRecord = z.object({
+  type: z.literal('letter_rate'),
+  start_date: timestamp,
+  end_date: timestamp.nullish().transform((v) => v ?? null),
+  sheet_count: z.number().int().min(1).max(10_000),
+  post_class: z.enum(POSTAGES),
+  rate: money,
+});
+
+export const apiKeyRecord = z.object({
+  type: z.literal('api_key'),
+  id: uuid,
+  service_id: uuid,
+  secret: z.string().min(1).max(1000),
+  revoked: z.boolean(),
+});
+
+/** `notify.reference-data.v1` values, told apart by `type`. */
+export const referenceRecord = z.discriminatedUnion('type', [
+  organisationRecord,
+  serviceRecord,
+  annualBillingRecord,
+  smsRateRecord,
+  letterRateRecord,
+  apiKeyRecord,
+]);
+export type ReferenceRecord = z.output<typeof referenceRecord>;
+export type ReferenceType = ReferenceRecord['type'];
+export const REFERENCE_TYPES: readonly ReferenceType[] = [
+  'organisation',
+  'service',
+  'annual_billing',
+  'sms_rate',
+  'letter_rate',
+  'api_key',
+];
+
+/** The key decides identity (log-compacted topic); its prefix names the record type. */
+export function referenceTypeOfKey(key: string): ReferenceType | null {
+  const prefix = key.slice(0, key.indexOf(':'));
+  return (REFERENCE_TYPES as readonly string[]).includes(prefix) ? (prefix as ReferenceType) : null;
+}

@@ -1,0 +1,60 @@
+// Exact decimal money. Values travel as canonical plain decimal strings so no float ever touches them.
+// Named import: under NodeNext the package's CJS-typed .d.ts makes the default import the namespace.
+import { Decimal } from 'decimal.js';
+
+// A private clone, so nobody else's Decimal.set() can change our rounding or precision.
+const D = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_HALF_EVEN });
+
+const MAX_DP = 10;
+const PLAIN_RE = /^\d+(\.\d+)?$/;
+// Arithmetic inputs may be negative (e.g. adjustments); exponent, hex and "Infinity" forms are refused.
+const SIGNED_PLAIN_RE = /^-?\d+(\.\d+)?$/;
+
+// toFixed() without arguments gives plain notation (never "1e-7"); `+ 0` turns -0 into 0.
+const canonical = (d: Decimal): string => d.plus(0).toFixed();
+
+function dec(value: string | number, what: string): Decimal {
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) throw new RangeError(`${what} is not finite: ${value}`);
+    return new D(String(value));
+  }
+  if (!SIGNED_PLAIN_RE.test(value)) throw new TypeError(`${what} is not a plain decimal string: ${JSON.stringify(value)}`);
+  return new D(value);
+}
+
+export function parseMoney(value: unknown): string | null {
+  let d: Decimal;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value) || value < 0) return null;
+    // String(n) is the shortest round-trip form (0.11 -> "0.11", 1e-7 -> "1e-7"), not the binary expansion.
+    d = new D(String(value));
+  } else if (typeof value === 'string' && PLAIN_RE.test(value)) {
+    d = new D(value);
+  } else {
+    return null;
+  }
+  return d.decimalPlaces() > MAX_DP ? null : canonical(d);
+}
+
+export function moneyToNumber(s: string): number {
+  const n = Number(dec(s, 'Money').toFixed());
+  if (!Number.isFinite(n)) throw new RangeError(`Money out of number range: ${s}`);
+  return n;
+}
+
+export function multiplyMoney(a: string, b: string | number): string {
+  return canonical(dec(a, 'Multiplicand').times(dec(b, 'Multiplier')));
+}
+
+export function sumMoney(values: Array<string>): string {
+  return canonical(values.reduce((acc: Decimal, v) => acc.plus(dec(v, 'Addend')), new D(0)));
+}
+
+export function formatLetterPrice(rate: string): string {
+  const d = dec(rate, 'Rate');
+  if (d.isNegative()) throw new RangeError(`Rate is negative: ${rate}`);
+  // The unit is chosen from the unrounded rate: 0.995 stays in pence and prints "100p".
+  if (d.lessThan(1)) return `${d.times(100).toFixed(0, D.ROUND_HALF_EVEN)}p`;
+  const [whole = '', fraction = ''] = d.toFixed(2, D.ROUND_HALF_EVEN).split('.');
+  return `£${whole.replace(/\B(?=(\d{3})+$)/g, ',')}.${fraction}`;
+}

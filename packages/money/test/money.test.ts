@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { Decimal } from 'decimal.js';
+import { formatLetterPrice, moneyToNumber, multiplyMoney, parseMoney, sumMoney } from '../src/index.ts';
+
+describe('parseMoney', () => {
+  it.each<[unknown, string]>([
+    ['0.11', '0.11'],
+    [0.11, '0.11'],
+    [1e-7, '0.0000001'],
+    ['1234.50', '1234.5'],
+    [1234.5, '1234.5'],
+    ['0', '0'],
+    ['0.000', '0'],
+    [0, '0'],
+    [-0, '0'],
+    ['007.5', '7.5'],
+    ['0.0000000001', '0.0000000001'], // exactly 10 dp
+    [1e21, '1000000000000000000000'],
+  ])('%j -> %j', (input, out) => {
+    expect(parseMoney(input)).toBe(out);
+  });
+
+  it.each<[string, unknown]>([
+    ['exponent string', '1e-7'],
+    ['negative number', -1],
+    ['negative string', '-1'],
+    ['non-numeric', 'abc'],
+    ['11 dp string', '0.00000000001'],
+    ['11 dp number', 1e-11],
+    ['empty', ''],
+    ['whitespace', ' 1'],
+    ['leading dot', '.5'],
+    ['trailing dot', '5.'],
+    ['NaN', Number.NaN],
+    ['Infinity', Number.POSITIVE_INFINITY],
+    ['Infinity string', 'Infinity'],
+    ['null', null],
+    ['object', { value: 1 }],
+  ])('rejects %s', (_label, input) => {
+    expect(parseMoney(input)).toBeNull();
+  });
+});
+
+describe('arithmetic is exact', () => {
+  it('3 x 0.11 = 0.33', () => {
+    expect(multiplyMoney('0.11', 3)).toBe('0.33');
+    expect(multiplyMoney('0.11', '3')).toBe('0.33');
+    expect(moneyToNumber(multiplyMoney('0.11', 3))).toBe(0.33);
+  });
+  it('0.1 + 0.2 = 0.3', () => {
+    expect(sumMoney(['0.1', '0.2'])).toBe('0.3');
+    expect(sumMoney([])).toBe('0');
+  });
+  it('keeps every digit of a product', () => {
+    expect(multiplyMoney('0.638', '1234567')).toBe('787653.746');
+    expect(multiplyMoney('0.0000000001', '0.0000000001')).toBe('0.00000000000000000001');
+  });
+  it('refuses non-plain inputs', () => {
+    expect(() => multiplyMoney('1e3', 2)).toThrow(TypeError);
+    expect(() => multiplyMoney('1', Number.NaN)).toThrow(RangeError);
+    expect(() => sumMoney(['0.1', 'abc'])).toThrow(TypeError);
+    expect(() => moneyToNumber('Infinity')).toThrow(TypeError);
+  });
+  it('is unaffected by changes to the global Decimal', () => {
+    const saved = Decimal.precision;
+    Decimal.set({ precision: 2 });
+    try {
+      expect(multiplyMoney('1234.5678', 3)).toBe('3703.7034');
+    } finally {
+      Decimal.set({ precision: saved });
+    }
+  });
+});
+
+describe('formatLetterPrice', () => {
+  it.each([
+    ['0.45', '45p'],
+    ['0.638', '64p'],
+    ['0.645', '64p'], // half-even
+    ['0.995', '100p'], // below £1 stays in pence
+    ['1.55', '£1.55'],
+    ['1234.5', '£1,234.50'],
+    ['0.3', '30p'],
+    ['1', '£1.00'],
+  ])('%s -> %s', (rate, out) => {
+    expect(formatLetterPrice(rate)).toBe(out);
+  });
+  it('rounds pounds half-even and groups thousands', () => {
+    expect(formatLetterPrice('1.005')).toBe('£1.00');
+    expect(formatLetterPrice('1.015')).toBe('£1.02');
+    expect(formatLetterPrice('1234567.891')).toBe('£1,234,567.89');
+    expect(formatLetterPrice('0')).toBe('0p');
+  });
+  it('rejects negative or malformed rates', () => {
+    expect(() => formatLetterPrice('-0.5')).toThrow(RangeError);
+    expect(() => formatLetterPrice('abc')).toThrow(TypeError);
+  });
+});

@@ -1,0 +1,55 @@
+import path from 'node:path';
+import { z } from 'zod';
+
+/** Thrown when the environment does not satisfy a service's schema; the message lists every problem. */
+export class EnvError extends Error {
+  override name = 'EnvError';
+}
+
+export function parseEnv<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined> = process.env,
+): z.infer<S> {
+  const result = schema.safeParse(env);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `  ${i.path.join('.') || '(env)'}: ${i.message}`);
+    throw new EnvError(`Invalid environment:\n${lines.join('\n')}`);
+  }
+  return result.data;
+}
+
+const emptyAsUndefined = (v: unknown) => (v === '' ? undefined : v);
+const optionalString = z.preprocess(emptyAsUndefined, z.string().optional());
+
+/** Where the embedded defaults keep their data: see docs/operations (DATA_DIR). */
+export const dataEnv = z.object({
+  DATA_DIR: z.preprocess(emptyAsUndefined, z.string().default('.data')).transform((d) => path.resolve(d)),
+  NODE_ENV: z.preprocess(emptyAsUndefined, z.enum(['development', 'production', 'test']).default('development')),
+  LOG_LEVEL: z.preprocess(
+    emptyAsUndefined,
+    z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  ),
+});
+
+export const clickhouseEnv = z.object({
+  CLICKHOUSE_URL: z.preprocess(emptyAsUndefined, z.url({ protocol: /^https?$/ }).optional()),
+  CLICKHOUSE_PATH: optionalString,
+  CLICKHOUSE_CLUSTER: optionalString,
+});
+
+export const kafkaEnv = z.object({
+  KAFKA_BROKERS: z.preprocess(
+    emptyAsUndefined,
+    z
+      .string()
+      .regex(/^[^,\s]+:\d+(,[^,\s]+:\d+)*$/, 'must be host:port[,host:port...]')
+      .transform((s) => s.split(','))
+      .optional(),
+  ),
+  KAFKA_TOPIC_PARTITIONS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(1000).default(6)),
+  KAFKA_CLIENT_ID: z.preprocess(emptyAsUndefined, z.string().default('notify-stats')),
+});
+
+export type DataEnv = z.infer<typeof dataEnv>;
+export type ClickhouseEnv = z.infer<typeof clickhouseEnv>;
+export type KafkaEnv = z.infer<typeof kafkaEnv>;

@@ -1,0 +1,29 @@
+export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Retries with capped exponential backoff until `fn` succeeds or `shouldStop` says so.
+ * Used where giving up would lose data (inserts before a commit): the caller keeps its
+ * offsets uncommitted and simply waits out the outage.
+ */
+export async function retry<T>(
+  fn: (attempt: number) => Promise<T>,
+  opts: {
+    baseMs?: number;
+    maxMs?: number;
+    maxAttempts?: number;
+    shouldStop?: () => boolean;
+    onError?: (err: unknown, attempt: number, delayMs: number) => void;
+  } = {},
+): Promise<T> {
+  const { baseMs = 200, maxMs = 10_000, maxAttempts = Infinity, shouldStop = () => false, onError } = opts;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn(attempt);
+    } catch (err) {
+      if (attempt >= maxAttempts || shouldStop()) throw err;
+      const delay = Math.min(maxMs, baseMs * 2 ** (attempt - 1));
+      onError?.(err, attempt, delay);
+      await sleep(delay);
+    }
+  }
+}

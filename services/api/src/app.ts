@@ -1,0 +1,70 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { ClickHouseClient } from '@notify-stats/clickhouse';
+import { metricsRegistry, type Logger } from '@notify-stats/runtime';
+import { adminAuth, type AdminAuthConfig } from './auth/admin.ts';
+import { registerErrorHandler } from './errors.ts';
+import { httpMetrics } from './metrics.ts';
+import adminRollups, { type RollupControl } from './routes/admin-rollups.ts';
+import health, { type HealthDeps } from './routes/health.ts';
+import { REPORT_ROUTES } from './routes/index.ts';
+import type { RouteDeps } from './routes/deps.ts';
+
+export interface AppDeps {
+  clickhouse: ClickHouseClient;
+  admin: AdminAuthConfig;
+  /** Freshness watermark (ISO) for `X-Data-As-Of`. */
+  dataAsOf: () => Promise<string | null>;
+  readiness: HealthDeps['readiness'];
+  logger?: Logger;
+  /** Present when the rollups service runs in this process (the all-in-one runner). */
+  rollups?: RollupControl;
+}
+
+/** Builds the HTTP app without listening, so tests drive it with `inject`. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: deps.logger as FastifyBaseLogger | undefined,
+    // Per-request lines would dominate the log under load; durations go to /metrics instead.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Over-long query strings are refused by Node's header limit (431) before they reach a route.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerErrorHandler(app);
+
+  app.addHook('onResponse', async (request, reply) => {
+    httpMetrics.requestSeconds.observe(
+      { route: request.routeOptions.url ?? 'unmatched', method: request.method, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      info: {
+        title: 'notify-stats',
+        version: '0.1.0',
+        description:
+          'Platform statistics of the notification platform, computed from its status events. ' +
+          'Every report needs `Authorization: Bearer <JWT>` (HS256, iss = admin client id, iat within 30 s).',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+    },
+    transform: jsonSchemaTransform,
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  await app.register(health, { readiness: deps.readiness });
+  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
+    reply.type(metricsRegistry.contentType).send(await metricsRegistry.metrics()),
+  );
+
+  const routeDeps: RouteDeps = { clickhouse: deps.clickhouse, adminAuth: adminAuth(deps.admin), dataAsOf: deps.dataAsOf };
+  for (const route of REPORT_ROUTES) await app.register(route, routeDeps);
+  await app.register(adminRollups, { ...routeDeps, rollups: deps.rollups });
+  return app;
+}

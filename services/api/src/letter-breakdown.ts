@@ -1,0 +1,54 @@
+import { formatLetterPrice, parseMoney } from '@notify-stats/money';
+
+export interface LetterLine {
+  /** Raw postage from the facts: first, second, economy, europe, rest-of-world ('' if unknown). */
+  postage: string;
+  /** Letter rate as a plain decimal string. */
+  rate: string;
+  letters: number;
+}
+
+// reports.md section 3: europe and rest-of-world are billed as one international group.
+const GROUP: Record<string, string> = { economy: 'economy', second: 'second', first: 'first', europe: 'international', 'rest-of-world': 'international' };
+const ORDER = ['economy', 'second', 'first', 'international'];
+
+/** Exact order of two non-negative plain decimals, without floats: pad both parts, then compare text. */
+export function compareDecimal(a: string, b: string): number {
+  const [ai = '', af = ''] = a.split('.');
+  const [bi = '', bf = ''] = b.split('.');
+  const iw = Math.max(ai.length, bi.length);
+  const fw = Math.max(af.length, bf.length);
+  const ka = ai.padStart(iw, '0') + af.padEnd(fw, '0');
+  const kb = bi.padStart(iw, '0') + bf.padEnd(fw, '0');
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}
+
+function label(group: string): string {
+  if (group === 'international') return 'international letters';
+  // Postage the spec does not name (a letter event without postage) keeps its count visible
+  // rather than vanishing from the text; it sorts after the named groups.
+  return group === '' ? 'letters' : `${group} class letters`;
+}
+
+/**
+ * The billing report's `letter_breakdown`: one line per (postage group, rate), ordered economy,
+ * second, first, international, then rate ascending; "" when there are no letters.
+ */
+export function letterBreakdown(lines: readonly LetterLine[]): string {
+  const merged = new Map<string, { group: string; rate: string; letters: number }>();
+  for (const line of lines) {
+    if (line.letters <= 0) continue;
+    const group = GROUP[line.postage] ?? '';
+    // Canonical form so "0.45" and "0.4500" are one rate.
+    const rate = parseMoney(line.rate) ?? line.rate;
+    const key = `${group}|${rate}`;
+    const seen = merged.get(key);
+    if (seen) seen.letters += line.letters;
+    else merged.set(key, { group, rate, letters: line.letters });
+  }
+  const rank = (g: string) => (ORDER.includes(g) ? ORDER.indexOf(g) : ORDER.length);
+  return [...merged.values()]
+    .sort((x, y) => rank(x.group) - rank(y.group) || compareDecimal(x.rate, y.rate))
+    .map((l) => `${l.letters} ${label(l.group)} at ${formatLetterPrice(l.rate)}\n`)
+    .join('');
+}

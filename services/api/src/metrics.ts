@@ -1,0 +1,12 @@
+import { Histogram } from 'prom-client';
+import { metricsRegistry } from '@notify-stats/runtime';
+
+export const httpMetrics = {
+  requestSeconds: new Histogram({
+    name: 'notify_stats_http_request_seconds',
+    help: 'HTTP request duration by route',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    registers: [metricsRegistry],
+  }),
+};

@@ -1,0 +1,25 @@
+import { z } from 'zod';
+import { queryRows, type ClickHouseClient } from '@notify-stats/clickhouse';
+
+export const dayRangeParams = z.object({ start: z.iso.date(), end: z.iso.date() });
+export type DayRange = z.infer<typeof dayRangeParams>;
+
+export const statusTotalRow = z.object({
+  notification_type: z.string(),
+  status: z.string(),
+  total: z.coerce.number(),
+});
+export type StatusTotalRow = z.infer<typeof statusTotalRow>;
+
+/** Notifications per type and status created in the range; test keys never count. */
+export async function statusTotals(client: ClickHouseClient, range: DayRange): Promise<StatusTotalRow[]> {
+  const rows = await queryRows<unknown>(
+    client,
+    `SELECT notification_type, status, sum(notification_count) AS total
+     FROM fact_notification_status
+     WHERE day BETWEEN {start: Date} AND {end: Date} AND key_type != 'test'
+     GROUP BY notification_type, status`,
+    dayRangeParams.parse(range),
+  );
+  return rows.map((r) => statusTotalRow.parse(r));
+}

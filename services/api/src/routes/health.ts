@@ -1,0 +1,29 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+
+export interface HealthDeps {
+  /** Named readiness checks; all must pass for /readyz to answer 200. */
+  readiness: Record<string, () => Promise<boolean> | boolean>;
+}
+
+const health = z.object({ status: z.enum(['ok', 'unavailable']), checks: z.record(z.string(), z.boolean()).optional() });
+
+const route: FastifyPluginAsyncZod<HealthDeps> = async (app, deps) => {
+  app.get('/healthz', { schema: { tags: ['health'], summary: 'Liveness', response: { 200: health } } }, async () => ({ status: 'ok' as const }));
+
+  app.get(
+    '/readyz',
+    { schema: { tags: ['health'], summary: 'Readiness: ClickHouse answers and the pipeline is consuming', response: { 200: health, 503: health } } },
+    async (_request, reply) => {
+      const checks: Record<string, boolean> = {};
+      for (const [name, check] of Object.entries(deps.readiness)) {
+        checks[name] = await Promise.resolve()
+          .then(check)
+          .catch(() => false);
+      }
+      const ok = Object.values(checks).every(Boolean);
+      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks });
+    },
+  );
+};
+export default route;

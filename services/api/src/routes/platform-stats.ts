@@ -1,0 +1,60 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { NOTIFICATION_TYPES } from '@notify-stats/events';
+import { dateRangeQuery, resolveRange } from '../http/date-range.ts';
+import { sendReport } from '../http/report-reply.ts';
+import { statusTotals, type StatusTotalRow } from '../queries/status-facts.ts';
+import type { RouteDeps } from './deps.ts';
+
+const FAILED = ['technical-failure', 'temporary-failure', 'permanent-failure', 'validation-failed', 'virus-scan-failed', 'failed'];
+
+const typeStats = z.object({
+  total: z.number().int(),
+  delivered: z.number().int(),
+  failed: z.number().int(),
+  requested: z.number().int(),
+  'technical-failure': z.number().int(),
+  'temporary-failure': z.number().int(),
+  'permanent-failure': z.number().int(),
+});
+const response = z.object({ email: typeStats, sms: typeStats, letter: typeStats });
+
+/** Folds status totals into the reference's per-type shape (reports.md, GET /platform-stats). */
+export function platformStats(rows: readonly StatusTotalRow[]): z.infer<typeof response> {
+  const of = (type: string) => {
+    const count = (statuses: readonly string[]) =>
+      rows.filter((r) => r.notification_type === type && statuses.includes(r.status)).reduce((s, r) => s + r.total, 0);
+    const total = rows.filter((r) => r.notification_type === type).reduce((s, r) => s + r.total, 0);
+    return {
+      total,
+      delivered: count(['delivered', 'sent']),
+      failed: count(FAILED),
+      requested: total - count(['cancelled']),
+      'technical-failure': count(['technical-failure']),
+      'temporary-failure': count(['temporary-failure']),
+      'permanent-failure': count(['permanent-failure']),
+    };
+  };
+  return Object.fromEntries(NOTIFICATION_TYPES.map((t) => [t, of(t)])) as z.infer<typeof response>;
+}
+
+const route: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
+  app.get(
+    '/platform-stats',
+    {
+      preHandler: deps.adminAuth,
+      schema: {
+        summary: 'Notifications by type and outcome',
+        description: 'Counts of notifications created in the London date range (both default to today), by type.',
+        tags: ['platform-stats'],
+        querystring: dateRangeQuery({ required: false, singleFinancialYear: false }),
+        response: { 200: response },
+      },
+    },
+    async (request, reply) => {
+      const range = resolveRange(request.query);
+      return sendReport(request, reply, deps, response, platformStats(await statusTotals(deps.clickhouse, range)));
+    },
+  );
+};
+export default route;

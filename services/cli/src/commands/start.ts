@@ -1,0 +1,66 @@
+import { startApi } from '@notify-stats/api';
+import { startIngest } from '@notify-stats/ingest';
+import { startRollups } from '@notify-stats/rollups';
+import { Shutdown, createLogger, parseEnv } from '@notify-stats/runtime';
+import { kafkaBrokers, kafkaClient, openMigratedClickhouse } from '../connections.ts';
+import { allInOneEnv } from '../env.ts';
+
+/**
+ * The whole pipeline in one process: the embedded engine belongs to one process, so on the
+ * embedded defaults ingest, rollups and api share it here. Ctrl-C undoes the start-up in reverse:
+ * HTTP first, then the rollups, then the consumer (which finishes and commits its batch), then
+ * the engine, then the local broker.
+ */
+export async function startCommand(): Promise<void> {
+  const env = parseEnv(allInOneEnv);
+  const logger = createLogger('notify-stats');
+  const shutdown = new Shutdown(logger, 30_000);
+  shutdown.installSignalHandlers();
+  try {
+    const { brokers, local } = await kafkaBrokers(env, logger);
+    if (local) shutdown.add('local kafka', () => local.stop());
+    const ch = await openMigratedClickhouse(env, logger);
+    shutdown.add('clickhouse', () => ch.close());
+    const kafka = kafkaClient(brokers, env, logger);
+
+    const ingest = await startIngest({ kafka, clickhouse: ch.client, logger: logger.child({ service: 'ingest' }), partitions: env.KAFKA_TOPIC_PARTITIONS });
+    shutdown.add('ingest', () => ingest.stop());
+    const rollups = await startRollups({
+      clickhouse: ch.client,
+      kafka,
+      logger: logger.child({ service: 'rollups' }),
+      intervalMs: env.ROLLUP_INTERVAL_MS,
+      safetyCron: env.ROLLUP_SAFETY_CRON,
+      safetyDays: env.ROLLUP_SAFETY_DAYS,
+    });
+    shutdown.add('rollups', () => rollups.stop());
+    const api = await startApi({
+      clickhouse: ch.client,
+      admin: { clientId: env.ADMIN_CLIENT_ID, secret: env.ADMIN_CLIENT_SECRET },
+      readiness: { clickhouse: () => ch.client.ping().then((r) => r.success), ingest: () => ingest.isReady() },
+      dataAsOf: async () => rollups.watermark(),
+      port: env.PORT,
+      host: env.HOST,
+      logger: logger.child({ service: 'api' }),
+      rollups,
+    });
+    shutdown.add('api', () => api.stop());
+
+    const lines = [
+      '',
+      'notify-stats is running',
+      `  API            ${api.url}   (OpenAPI: ${api.url}/docs, health: ${api.url}/readyz)`,
+      `  Kafka          ${brokers.join(',')}${local ? ` (local broker, data in ${local.dataDir})` : ''}`,
+      `  ClickHouse     ${ch.mode}: ${ch.location}`,
+      `  Admin tokens   HS256, iss=${env.ADMIN_CLIENT_ID}, secret=${env.adminSecretIsDefault ? `${env.ADMIN_CLIENT_SECRET} (development default: set ADMIN_CLIENT_SECRET)` : '(from ADMIN_CLIENT_SECRET)'}`,
+      '  Stop           Ctrl-C',
+      '',
+    ];
+    process.stdout.write(lines.join('\n') + '\n');
+  } catch (err) {
+    logger.fatal({ err }, 'start-up failed');
+    await shutdown.run('start-up failed').catch(() => undefined);
+    process.exitCode = 1;
+    throw err;
+  }
+}

@@ -1,0 +1,28 @@
+import { Counter, Histogram } from 'prom-client';
+import { metricsRegistry } from '@notify-stats/runtime';
+
+export const ingestMetrics = {
+  events: new Counter({
+    name: 'notify_stats_ingest_events_total',
+    help: 'Messages taken from the source topics, by topic and outcome (stored or dead-lettered)',
+    labelNames: ['topic', 'outcome'] as const,
+    registers: [metricsRegistry],
+  }),
+  batchSize: new Histogram({
+    name: 'notify_stats_ingest_batch_size',
+    help: 'Messages per processed chunk',
+    buckets: [1, 10, 100, 500, 1000, 2000, 5000, 10000, 20000],
+    registers: [metricsRegistry],
+  }),
+  insertSeconds: new Histogram({
+    name: 'notify_stats_ingest_write_seconds',
+    help: 'Time to write one chunk (dead letters, raw rows, dirty marks)',
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [metricsRegistry],
+  }),
+  writeFailures: new Counter({
+    name: 'notify_stats_ingest_write_failures_total',
+    help: 'Failed write attempts (retried with backoff; offsets stay uncommitted)',
+    registers: [metricsRegistry],
+  }),
+};

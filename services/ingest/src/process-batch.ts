@@ -1,0 +1,128 @@
+import type { IHeaders } from 'kafkajs';
+import { DLQ_HEADERS, decodeMessage, type ReferenceType, type SourceTopic } from '@notify-stats/events';
+import type {
+  DirtyMark,
+  InboundSmsRow,
+  LetterDespatchRow,
+  NotificationEventRow,
+  ReferenceRow,
+} from '@notify-stats/clickhouse';
+import { londonDayOf } from '@notify-stats/london';
+import {
+  deletedReferenceRow,
+  inboundSmsRow,
+  letterDespatchRow,
+  notificationEventRow,
+  rateKeyInstant,
+  referenceRow,
+} from './to-rows.ts';
+
+export interface IncomingMessage {
+  key: Buffer | string | null;
+  value: Buffer | string | null;
+  offset: string;
+  headers?: IHeaders | undefined;
+}
+
+export interface DeadLetter {
+  key: Buffer | string | null;
+  value: Buffer | string | null;
+  headers: IHeaders;
+  reason: string;
+  offset: string;
+}
+
+/** Everything one batch asks of storage, decided without touching it (unit-testable, no broker). */
+export interface BatchOutcome {
+  notificationEvents: NotificationEventRow[];
+  letterDespatches: LetterDespatchRow[];
+  inboundSms: InboundSmsRow[];
+  reference: Map<ReferenceType, ReferenceRow[]>;
+  deadLetters: DeadLetter[];
+  dirty: DirtyMark[];
+  valid: number;
+}
+
+// Rates published with no usable date re-price everything we hold.
+const EARLIEST_DAY = '2000-01-01';
+
+export function processBatch(
+  topic: SourceTopic,
+  partition: number,
+  messages: readonly IncomingMessage[],
+  now: () => Date = () => new Date(),
+): BatchOutcome {
+  const out: BatchOutcome = {
+    notificationEvents: [],
+    letterDespatches: [],
+    inboundSms: [],
+    reference: new Map(),
+    deadLetters: [],
+    dirty: [],
+    valid: 0,
+  };
+  const dirty = new Map<string, DirtyMark>();
+  const mark = (scope: DirtyMark['scope'], day: string) => dirty.set(`${scope}|${day}`, { scope, day });
+  const addReference = (type: ReferenceType, row: ReferenceRow) => {
+    const rows = out.reference.get(type) ?? [];
+    rows.push(row);
+    out.reference.set(type, rows);
+  };
+
+  for (const message of messages) {
+    const decoded = decodeMessage(topic, message.key, message.value);
+    switch (decoded.kind) {
+      case 'invalid':
+        out.deadLetters.push({
+          key: message.key,
+          value: message.value,
+          reason: decoded.reason,
+          offset: message.offset,
+          headers: {
+            ...message.headers,
+            [DLQ_HEADERS.reason]: decoded.reason,
+            [DLQ_HEADERS.sourceTopic]: topic,
+            [DLQ_HEADERS.sourcePartition]: String(partition),
+            [DLQ_HEADERS.sourceOffset]: message.offset,
+            [DLQ_HEADERS.failedAt]: now().toISOString(),
+          },
+        });
+        continue;
+      case 'status': {
+        const row = notificationEventRow(decoded.event, { partition, offset: message.offset });
+        out.notificationEvents.push(row);
+        mark('day', row.created_day);
+        if (row.notification_type === 'letter') mark('letters', row.created_day);
+        break;
+      }
+      case 'despatch':
+        out.letterDespatches.push(letterDespatchRow(decoded.event));
+        mark('despatch', decoded.event.despatched_on);
+        break;
+      case 'inbound':
+        out.inboundSms.push(inboundSmsRow(decoded.event));
+        break;
+      case 'reference': {
+        addReference(decoded.type, referenceRow(decoded.key, decoded.record, message.offset));
+        const r = decoded.record;
+        if (r.type === 'sms_rate' || r.type === 'letter_rate') {
+          const from = r.type === 'sms_rate' ? r.valid_from.ms : r.start_date.ms;
+          const keyed = rateKeyInstant(r.type, decoded.key);
+          mark(r.type, londonDayOf(Math.min(from, keyed ?? from)));
+        }
+        break;
+      }
+      case 'reference-deleted': {
+        addReference(decoded.type, deletedReferenceRow(decoded.key, message.offset));
+        if (decoded.type === 'sms_rate' || decoded.type === 'letter_rate') {
+          const keyed = rateKeyInstant(decoded.type, decoded.key);
+          mark(decoded.type, keyed === null ? EARLIEST_DAY : londonDayOf(keyed));
+        }
+        break;
+      }
+    }
+    out.valid++;
+  }
+  out.dirty = [...dirty.values()];
+  return out;
+}

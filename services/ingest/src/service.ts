@@ -1,0 +1,56 @@
+import { Partitioners, type Kafka } from 'kafkajs';
+import type { ClickHouseClient } from '@notify-stats/clickhouse';
+import { INGEST_GROUP_ID, ensureTopics } from '@notify-stats/kafka';
+import type { Logger } from '@notify-stats/runtime';
+import { ClickhouseSink, type BatchSink } from './sink.ts';
+import { startIngestWorker, type IngestWorker } from './worker.ts';
+
+export interface IngestDeps {
+  kafka: Kafka;
+  clickhouse: ClickHouseClient;
+  logger: Logger;
+  partitions: number;
+  groupId?: string;
+  /** Replaces the ClickHouse sink (fault injection in tests). */
+  sink?: (defaultSink: BatchSink) => BatchSink;
+  consumers?: number;
+}
+
+export interface IngestHandle {
+  isReady(): boolean;
+  stop(): Promise<void>;
+}
+
+/** Creates missing topics, then runs the consumer(s) until stopped. */
+export async function startIngest(deps: IngestDeps): Promise<IngestHandle> {
+  const admin = deps.kafka.admin();
+  await admin.connect();
+  try {
+    const created = await ensureTopics(admin, deps.partitions);
+    if (created.length) deps.logger.info({ created }, 'created topics');
+  } finally {
+    await admin.disconnect();
+  }
+  const producer = deps.kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
+  await producer.connect();
+  const base = new ClickhouseSink(deps.clickhouse, producer);
+  const sink = deps.sink ? deps.sink(base) : base;
+  const workers: IngestWorker[] = [];
+  for (let i = 0; i < (deps.consumers ?? 1); i++) {
+    workers.push(
+      await startIngestWorker({
+        kafka: deps.kafka,
+        sink,
+        logger: deps.logger.child({ consumer: i }),
+        groupId: deps.groupId ?? INGEST_GROUP_ID,
+      }),
+    );
+  }
+  return {
+    isReady: () => workers.every((w) => w.isReady()),
+    stop: async () => {
+      await Promise.all(workers.map((w) => w.stop()));
+      await producer.disconnect();
+    },
+  };
+}

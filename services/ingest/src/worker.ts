@@ -1,0 +1,106 @@
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { SOURCE_TOPICS, isSourceTopic } from '@notify-stats/events';
+import { retry, type Logger } from '@notify-stats/runtime';
+import { ingestMetrics } from './metrics.ts';
+import { processBatch, type IncomingMessage } from './process-batch.ts';
+import type { BatchSink } from './sink.ts';
+
+export interface IngestWorkerOptions {
+  kafka: Kafka;
+  sink: BatchSink;
+  logger: Logger;
+  groupId: string;
+  /** Messages written per INSERT; a fetched batch is cut into chunks of this size. */
+  chunkSize?: number;
+  /** Partitions processed at once by this consumer. */
+  concurrency?: number;
+  /** Bounds memory: kafkajs fetches at most this much per partition at a time. */
+  maxBytesPerPartition?: number;
+}
+
+export interface IngestWorker {
+  /** True while the consumer is in its group and the last write succeeded. */
+  isReady(): boolean;
+  stop(): Promise<void>;
+}
+
+/**
+ * A kafkajs consumer that writes each fetched batch before committing it. A chunk's offsets are
+ * resolved only after its write succeeded, so a crash anywhere leaves the uncommitted tail to be
+ * redelivered, and the idempotent storage absorbs what was written twice.
+ */
+export async function startIngestWorker(opts: IngestWorkerOptions): Promise<IngestWorker> {
+  const { kafka, sink, logger, groupId, chunkSize = 10_000, concurrency = 2 } = opts;
+  const consumer: Consumer = kafka.consumer({
+    groupId,
+    sessionTimeout: 30_000,
+    rebalanceTimeout: 60_000,
+    heartbeatInterval: 3_000,
+    maxBytesPerPartition: opts.maxBytesPerPartition ?? 4 * 1024 * 1024,
+    maxBytes: 32 * 1024 * 1024,
+    maxWaitTimeInMs: 100,
+  });
+  let inGroup = false;
+  let writesFailing = false;
+  let stopping = false;
+
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    inGroup = true;
+    logger.info({ memberId: e.payload.memberId, assignment: e.payload.memberAssignment }, 'joined consumer group');
+  });
+  consumer.on(consumer.events.REBALANCING, () => logger.info('consumer group rebalancing'));
+  consumer.on(consumer.events.CRASH, (e) => {
+    inGroup = false;
+    logger.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
+  });
+  consumer.on(consumer.events.STOP, () => (inGroup = false));
+
+  const eachBatch = async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload) => {
+    const topic = batch.topic;
+    if (!isSourceTopic(topic)) throw new Error(`subscribed to unexpected topic ${topic}`);
+    for (let start = 0; start < batch.messages.length; start += chunkSize) {
+      if (!isRunning() || isStale()) return;
+      const chunk = batch.messages.slice(start, start + chunkSize) as IncomingMessage[];
+      const outcome = processBatch(topic, batch.partition, chunk);
+      const timer = ingestMetrics.insertSeconds.startTimer();
+      await retry(() => sink.write(topic, outcome), {
+        shouldStop: () => stopping || !isRunning() || isStale(),
+        onError: (err, attempt, delayMs) => {
+          writesFailing = true;
+          ingestMetrics.writeFailures.inc();
+          logger.warn({ err, attempt, delayMs, topic, partition: batch.partition }, 'write failed; retrying');
+          void heartbeat().catch(() => undefined);
+        },
+      });
+      timer();
+      writesFailing = false;
+      ingestMetrics.batchSize.observe(chunk.length);
+      ingestMetrics.events.inc({ topic, outcome: 'stored' }, outcome.valid);
+      if (outcome.deadLetters.length) {
+        ingestMetrics.events.inc({ topic, outcome: 'dead_lettered' }, outcome.deadLetters.length);
+        logger.warn(
+          { topic, partition: batch.partition, count: outcome.deadLetters.length, first: outcome.deadLetters[0]?.reason },
+          'messages dead-lettered',
+        );
+      }
+      const last = chunk[chunk.length - 1];
+      if (last) resolveOffset(last.offset);
+      await heartbeat();
+      await commitOffsetsIfNecessary();
+    }
+  };
+
+  await consumer.connect();
+  await consumer.subscribe({ topics: [...SOURCE_TOPICS], fromBeginning: true });
+  await consumer.run({ eachBatchAutoResolve: false, partitionsConsumedConcurrently: concurrency, eachBatch });
+  logger.info({ groupId, topics: SOURCE_TOPICS }, 'ingest worker started');
+
+  return {
+    isReady: () => inGroup && !writesFailing,
+    stop: async () => {
+      stopping = true;
+      await consumer.disconnect();
+      logger.info('ingest worker stopped');
+    },
+  };
+}

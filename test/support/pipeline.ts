@@ -1,0 +1,109 @@
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { Partitioners, type Admin, type Producer } from 'kafkajs';
+import { SignJWT } from 'jose';
+import { buildApp } from '@notify-stats/api';
+import { migrate, openClickhouse, type Clickhouse } from '@notify-stats/clickhouse';
+import { startIngest, type BatchSink, type IngestHandle } from '@notify-stats/ingest';
+import { INGEST_GROUP_ID, consumerLag, createKafka, type Kafka } from '@notify-stats/kafka';
+import { startRollups, type RollupsHandle } from '@notify-stats/rollups';
+import { createLogger } from '@notify-stats/runtime';
+import { SOURCE_TOPICS } from '@notify-stats/events';
+import { tempDir } from './broker.ts';
+import { waitFor } from './wait.ts';
+
+export const ADMIN = { clientId: 'notify-admin', secret: 'test-admin-secret-0123456789' };
+
+export async function adminToken(iat = Math.floor(Date.now() / 1000), secret = ADMIN.secret, iss = ADMIN.clientId): Promise<string> {
+  return new SignJWT({}).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuer(iss).setIssuedAt(iat).sign(new TextEncoder().encode(secret));
+}
+
+export interface TestPipeline {
+  ch: Clickhouse;
+  kafka: Kafka;
+  admin: Admin;
+  producer: Producer;
+  ingest: IngestHandle;
+  rollups: RollupsHandle;
+  app: FastifyInstance;
+  /** GET with a fresh admin token. */
+  get(url: string, headers?: Record<string, string>): Promise<LightMyRequestResponse>;
+  /** Resolves once every event produced before `producedAt` is in the facts (X-Data-As-Of). */
+  waitForFacts(producedAt: number, timeoutMs?: number): Promise<void>;
+  waitForLagZero(timeoutMs?: number): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export interface PipelineOptions {
+  clickhousePath?: string;
+  sink?: (base: BatchSink) => BatchSink;
+  consumers?: number;
+  partitions?: number;
+}
+
+/** The whole pipeline in this process on the embedded engine, as `npm start` runs it. */
+export async function startPipeline(brokers: string[], opts: PipelineOptions = {}): Promise<TestPipeline> {
+  const logger = createLogger('test', {});
+  logger.level = process.env.LOG_LEVEL ?? 'error';
+  const ch = await openClickhouse({ path: opts.clickhousePath ?? tempDir('clickhouse') });
+  await migrate(ch.client);
+  const kafka = createKafka(brokers, 'notify-stats-test', logger);
+  const ingest = await startIngest({
+    kafka,
+    clickhouse: ch.client,
+    logger,
+    partitions: opts.partitions ?? 6,
+    ...(opts.sink ? { sink: opts.sink } : {}),
+    ...(opts.consumers ? { consumers: opts.consumers } : {}),
+  });
+  const rollups = await startRollups({ clickhouse: ch.client, kafka, logger, intervalMs: 250, safetyCron: '' });
+  const app = await buildApp({
+    clickhouse: ch.client,
+    admin: ADMIN,
+    dataAsOf: async () => rollups.watermark(),
+    readiness: { ingest: () => ingest.isReady() },
+    rollups,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  await producer.connect();
+
+  const get = async (url: string, headers: Record<string, string> = {}) =>
+    app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${await adminToken()}`, ...headers } });
+
+  return {
+    ch,
+    kafka,
+    admin,
+    producer,
+    ingest,
+    rollups,
+    app,
+    get,
+    waitForFacts: async (producedAt, timeoutMs = 60_000) => {
+      await waitFor(
+        `X-Data-As-Of to pass ${new Date(producedAt).toISOString()}`,
+        async () => {
+          const asOf = (await get('/platform-stats')).headers['x-data-as-of'];
+          return typeof asOf === 'string' && Date.parse(asOf) >= producedAt;
+        },
+        timeoutMs,
+      );
+    },
+    waitForLagZero: async (timeoutMs = 60_000) => {
+      await waitFor(
+        'consumer lag 0',
+        async () => (await consumerLag(admin, INGEST_GROUP_ID, SOURCE_TOPICS)).every((p) => p.lag === 0),
+        timeoutMs,
+      );
+    },
+    stop: async () => {
+      await app.close();
+      await producer.disconnect();
+      await admin.disconnect();
+      await rollups.stop();
+      await ingest.stop();
+      await ch.close();
+    },
+  };
+}
