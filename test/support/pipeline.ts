@@ -30,6 +30,8 @@ export interface TestPipeline {
   /** Resolves once every event produced before `producedAt` is in the facts (X-Data-As-Of). */
   waitForFacts(producedAt: number, timeoutMs?: number): Promise<void>;
   waitForLagZero(timeoutMs?: number): Promise<void>;
+  /** Stops the consumer, runs `whileStopped` (e.g. a rewind), and starts a new one. */
+  restartIngest(whileStopped?: () => Promise<void>): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -47,20 +49,22 @@ export async function startPipeline(brokers: string[], opts: PipelineOptions = {
   const ch = await openClickhouse({ path: opts.clickhousePath ?? tempDir('clickhouse') });
   await migrate(ch.client);
   const kafka = createKafka(brokers, 'notify-stats-test', logger);
-  const ingest = await startIngest({
-    kafka,
-    clickhouse: ch.client,
-    logger,
-    partitions: opts.partitions ?? 6,
-    ...(opts.sink ? { sink: opts.sink } : {}),
-    ...(opts.consumers ? { consumers: opts.consumers } : {}),
-  });
+  const newIngest = () =>
+    startIngest({
+      kafka,
+      clickhouse: ch.client,
+      logger,
+      partitions: opts.partitions ?? 6,
+      ...(opts.sink ? { sink: opts.sink } : {}),
+      ...(opts.consumers ? { consumers: opts.consumers } : {}),
+    });
+  let ingest = await newIngest();
   const rollups = await startRollups({ clickhouse: ch.client, kafka, logger, intervalMs: 250, safetyCron: '' });
   const app = await buildApp({
     clickhouse: ch.client,
     admin: ADMIN,
     dataAsOf: async () => rollups.watermark(),
-    readiness: { ingest: () => ingest.isReady() },
+    readiness: { ingest: () => pipeline.ingest.isReady() },
     rollups,
   });
   const admin = kafka.admin();
@@ -71,7 +75,7 @@ export async function startPipeline(brokers: string[], opts: PipelineOptions = {
   const get = async (url: string, headers: Record<string, string> = {}) =>
     app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${await adminToken()}`, ...headers } });
 
-  return {
+  const pipeline: TestPipeline = {
     ch,
     kafka,
     admin,
@@ -97,13 +101,20 @@ export async function startPipeline(brokers: string[], opts: PipelineOptions = {
         timeoutMs,
       );
     },
+    restartIngest: async (whileStopped) => {
+      await pipeline.ingest.stop();
+      await whileStopped?.();
+      ingest = await newIngest();
+      pipeline.ingest = ingest;
+    },
     stop: async () => {
       await app.close();
       await producer.disconnect();
       await admin.disconnect();
       await rollups.stop();
-      await ingest.stop();
+      await pipeline.ingest.stop();
       await ch.close();
     },
   };
+  return pipeline;
 }

@@ -20,30 +20,36 @@ export interface Timestamp {
 /** ISO-8601 in UTC; a missing offset means UTC (events.md). An explicit offset is converted to UTC. */
 export const timestamp = z.string().transform((s, ctx): Timestamp => {
   const m = ISO_TIMESTAMP.exec(s);
-  const offset = m?.[8];
-  const utcText = m && (!offset || offset === 'Z') ? `${s.replace(/Z$/, '')}Z` : s;
-  const ms = m ? Date.parse(utcText) : NaN;
-  if (!m || Number.isNaN(ms) || !sameCalendarFields(m, ms, offset)) {
+  if (!m || !realClockFields(m)) {
     ctx.addIssue({ code: 'custom', message: 'must be an ISO-8601 timestamp like 2024-04-15T10:11:12.123Z' });
     return z.NEVER;
   }
+  const offset = m[8];
+  const isUtc = !offset || offset === 'Z';
+  const utcText = isUtc ? `${s.replace(/Z$/, '')}Z` : s;
+  const ms = Date.parse(utcText);
   if (ms < MIN_MS || ms >= MAX_MS) {
     ctx.addIssue({ code: 'custom', message: 'is out of range (2000-01-01 to 2099-12-31)' });
     return z.NEVER;
   }
-  return { iso: !offset || offset === 'Z' ? utcText : new Date(ms).toISOString(), ms };
+  return { iso: isUtc ? utcText : new Date(ms).toISOString(), ms };
 });
 
-// Date.parse rolls 2024-02-30 over to March; a real calendar date must read back unchanged.
-function sameCalendarFields(m: RegExpExecArray, ms: number, offset: string | undefined): boolean {
-  if (Number.isNaN(ms)) return false;
-  if (offset && offset !== 'Z') return true;
-  const d = new Date(ms);
+const daysInMonth = (year: number, month: number) => new Date(Date.UTC(year, month, 0)).getUTCDate();
+
+// Date.parse rolls 2024-02-30 over to March: check every field is a real calendar/clock value.
+function realClockFields(m: RegExpExecArray): boolean {
+  const [year, month, day, hour, minute, second] = [1, 2, 3, 4, 5, 6].map((i) => Number(m[i])) as [number, number, number, number, number, number];
+  const offset = /^([+-])(\d{2}):(\d{2})$/.exec(m[8] ?? '');
   return (
-    d.getUTCFullYear() === Number(m[1]) &&
-    d.getUTCMonth() + 1 === Number(m[2]) &&
-    d.getUTCDate() === Number(m[3]) &&
-    d.getUTCHours() === Number(m[4])
+    month >= 1 &&
+    month <= 12 &&
+    day >= 1 &&
+    day <= daysInMonth(year, month) &&
+    hour <= 23 &&
+    minute <= 59 &&
+    second <= 59 &&
+    (!offset || (Number(offset[2]) <= 14 && Number(offset[3]) <= 59))
   );
 }
 

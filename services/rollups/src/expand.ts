@@ -12,13 +12,14 @@ export async function expandMarks(client: ClickHouseClient, pending: readonly Pe
   for (const mark of pending) {
     if (mark.scope === 'sms_rate' || mark.scope === 'letter_rate') {
       const scopes = mark.scope === 'sms_rate' ? ['day'] : ['day', 'despatch'];
-      const days = await queryRows<{ scope: 'day' | 'despatch'; day: string }>(
+      // `dirty_days` knows every day that ever had events: far smaller than scanning the raw layer.
+      const days = await queryRows<{ scope: 'day' | 'despatch'; known_day: string }>(
         client,
-        `SELECT DISTINCT scope, toString(day) AS day FROM dirty_days
+        `SELECT DISTINCT scope, toString(day) AS known_day FROM dirty_days
          WHERE scope IN {scopes: Array(String)} AND day >= {from: Date}`,
         { scopes, from: mark.day },
       );
-      derived.push(...days);
+      derived.push(...days.map((d) => ({ scope: d.scope, day: d.known_day })));
       handled.push(mark);
     } else if (mark.scope === 'letters') {
       const days = await queryRows<{ day: string }>(

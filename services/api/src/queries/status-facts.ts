@@ -1,8 +1,7 @@
 import { z } from 'zod';
 import { queryRows, type ClickHouseClient } from '@notify-stats/clickhouse';
+import { dayRangeParams, factDays, type DayRange } from './day-range.ts';
 
-export const dayRangeParams = z.object({ start: z.iso.date(), end: z.iso.date() });
-export type DayRange = z.infer<typeof dayRangeParams>;
 
 export const statusTotalRow = z.object({
   notification_type: z.string(),
@@ -13,13 +12,15 @@ export type StatusTotalRow = z.infer<typeof statusTotalRow>;
 
 /** Notifications per type and status created in the range; test keys never count. */
 export async function statusTotals(client: ClickHouseClient, range: DayRange): Promise<StatusTotalRow[]> {
+  const days = factDays(dayRangeParams.parse(range));
+  if (!days) return [];
   const rows = await queryRows<unknown>(
     client,
     `SELECT notification_type, status, sum(notification_count) AS total
      FROM fact_notification_status
      WHERE day BETWEEN {start: Date} AND {end: Date} AND key_type != 'test'
      GROUP BY notification_type, status`,
-    dayRangeParams.parse(range),
+    days,
   );
   return rows.map((r) => statusTotalRow.parse(r));
 }

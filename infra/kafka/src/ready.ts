@@ -1,0 +1,37 @@
+import { Kafka, logLevel } from 'kafkajs';
+
+/**
+ * A TCP accept only proves the socket is bound; KRaft brokers open it before they are
+ * unfenced, so we wait until a metadata request actually lists this broker.
+ */
+export async function waitForBroker(broker: string, deadline: number, aborted: () => Error | undefined): Promise<void> {
+  const kafka = new Kafka({
+    clientId: 'local-kafka-probe',
+    brokers: [broker],
+    logLevel: logLevel.NOTHING,
+    connectionTimeout: 1000,
+    requestTimeout: 2000,
+    retry: { retries: 0 },
+  });
+  let lastError: unknown;
+  while (Date.now() < deadline) {
+    const failure = aborted();
+    if (failure) throw failure;
+    const admin = kafka.admin();
+    try {
+      await admin.connect();
+      const { brokers } = await admin.describeCluster();
+      if (brokers.length > 0) return;
+      lastError = new Error('broker answered but lists no live brokers yet');
+    } catch (err) {
+      lastError = err;
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  const failure = aborted();
+  if (failure) throw failure;
+  const reason = lastError === undefined ? '' : ` (last error: ${lastError instanceof Error ? lastError.message : String(lastError)})`;
+  throw new Error(`Kafka broker on ${broker} did not become ready in time${reason}`);
+}

@@ -1,0 +1,177 @@
+import { z } from 'zod';
+import { queryRows, type ClickHouseClient } from '@notify-stats/clickhouse';
+import { financialYearOf, financialYearStart } from '@notify-stats/london';
+import { dayRangeParams, factDays, type DayRange } from './day-range.ts';
+import { FREE_ALLOWANCE_SQL } from './services.ts';
+
+const count = z.coerce.number();
+const money = z.string(); // exact decimal text (output_format_json_quote_decimals)
+
+export const smsChargedRow = z.object({ service_id: z.string(), sms_chargeable_units: count, sms_cost: money });
+export type SmsChargedRow = z.infer<typeof smsChargedRow>;
+
+/*
+ * The free allowance (reports.md section 3). `daily` is each service's chargeable units per day
+ * (and rate: a day has one sms rate, keeping it in the key just makes several rates, should they
+ * occur, deterministic) from the FY's 1 April to the end of the range. `used` is the running total
+ * C(day); C(day - 1) is `used - units` because days without facts add nothing. The charged units
+ * of a day are max(C(day) - A, 0) - max(C(day - 1) - A, 0), priced at that day's rate: an
+ * Int64 times a Decimal(38, 10), summed as a Decimal, never a float. Days before the range only
+ * use the allowance up; the outer WHERE drops them after the window has seen them.
+ */
+const SMS_CHARGED_SQL = `
+  WITH allowance AS (${FREE_ALLOWANCE_SQL}),
+  daily AS (
+    SELECT service_id, day, rate, toInt64(sum(chargeable_units)) AS units
+    FROM fact_billing
+    WHERE notification_type = 'sms' AND day BETWEEN {fy_start: Date} AND {end: Date}
+    GROUP BY service_id, day, rate
+  ),
+  running AS (
+    SELECT service_id, day, rate, units,
+           sum(units) OVER (PARTITION BY service_id ORDER BY day, rate ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS used
+    FROM daily
+  ),
+  charged AS (
+    SELECT r.service_id AS service_id, r.day AS day, r.rate AS rate,
+           greatest(r.used - toInt64(ifNull(a.free_limit, 0)), 0)
+             - greatest(r.used - r.units - toInt64(ifNull(a.free_limit, 0)), 0) AS charged_units
+    FROM running AS r
+    LEFT JOIN allowance AS a ON a.service_id = r.service_id
+  )
+  SELECT toString(service_id) AS service_id,
+         sum(charged_units) AS sms_chargeable_units,
+         sum(charged_units * rate) AS sms_cost
+  FROM charged
+  WHERE day >= {start: Date}
+  GROUP BY service_id
+  SETTINGS join_use_nulls = 1`;
+
+/** Sms units and cost per service after the FY(start) free allowance; the range is one FY. */
+export async function smsChargedByService(client: ClickHouseClient, range: DayRange): Promise<SmsChargedRow[]> {
+  const { start, end } = dayRangeParams.parse(range);
+  const fy = financialYearOf(start);
+  const days = factDays({ start, end });
+  const window = factDays({ start: financialYearStart(fy), end });
+  if (!days || !window) return [];
+  const rows = await queryRows<unknown>(client, SMS_CHARGED_SQL, { fy, fy_start: window.start, start: days.start, end: days.end });
+  return rows.map((r) => smsChargedRow.parse(r));
+}
+
+export const letterLineRow = z.object({ service_id: z.string(), postage: z.string(), rate: money, letters: count, cost: money });
+export type LetterLineRow = z.infer<typeof letterLineRow>;
+
+/** Letters sent in the range per service, postage and rate, with their exact cost. */
+export async function letterLinesByService(client: ClickHouseClient, range: DayRange): Promise<LetterLineRow[]> {
+  const days = factDays(dayRangeParams.parse(range));
+  if (!days) return [];
+  const rows = await queryRows<unknown>(
+    client,
+    `SELECT toString(service_id) AS service_id, postage, rate,
+            sum(notifications_sent) AS letters, sum(notifications_sent * rate) AS cost
+     FROM fact_billing
+     WHERE notification_type = 'letter' AND day BETWEEN {start: Date} AND {end: Date}
+     GROUP BY service_id, postage, rate`,
+    days,
+  );
+  return rows.map((r) => letterLineRow.parse(r));
+}
+
+export const dailyVolumeRow = z.object({
+  day: z.string(),
+  sms_totals: count,
+  sms_fragment_totals: count,
+  sms_chargeable_units: count,
+  email_totals: count,
+  letter_totals: count,
+  letter_sheet_totals: count,
+});
+export type DailyVolumeRow = z.infer<typeof dailyVolumeRow>;
+
+/**
+ * Platform volumes per day that has any billing fact (letters' billable units are sheets). `day`
+ * is selected as a Date, which JSON prints as YYYY-MM-DD: `toString(day) AS day` would shadow the
+ * column in WHERE, since ClickHouse aliases are visible in the whole query.
+ */
+export async function dailyVolumes(client: ClickHouseClient, range: DayRange): Promise<DailyVolumeRow[]> {
+  const days = factDays(dayRangeParams.parse(range));
+  if (!days) return [];
+  const rows = await queryRows<unknown>(
+    client,
+    `SELECT day,
+            sumIf(notifications_sent, notification_type = 'sms') AS sms_totals,
+            sumIf(billable_units, notification_type = 'sms') AS sms_fragment_totals,
+            sumIf(chargeable_units, notification_type = 'sms') AS sms_chargeable_units,
+            sumIf(notifications_sent, notification_type = 'email') AS email_totals,
+            sumIf(notifications_sent, notification_type = 'letter') AS letter_totals,
+            sumIf(billable_units, notification_type = 'letter') AS letter_sheet_totals
+     FROM fact_billing
+     WHERE day BETWEEN {start: Date} AND {end: Date}
+     GROUP BY day
+     ORDER BY day`,
+    days,
+  );
+  return rows.map((r) => dailyVolumeRow.parse(r));
+}
+
+export const smsProviderRow = z.object({
+  day: z.string(),
+  provider: z.string(),
+  sms_totals: count,
+  sms_fragment_totals: count,
+  sms_chargeable_units: count,
+  sms_cost: money,
+});
+export type SmsProviderRow = z.infer<typeof smsProviderRow>;
+
+/** Sms per day and provider; cost is gross (every chargeable unit at the day's rate). */
+export async function dailySmsProviderVolumes(client: ClickHouseClient, range: DayRange): Promise<SmsProviderRow[]> {
+  const days = factDays(dayRangeParams.parse(range));
+  if (!days) return [];
+  const rows = await queryRows<unknown>(
+    client,
+    `SELECT day, provider,
+            sum(notifications_sent) AS sms_totals,
+            sum(billable_units) AS sms_fragment_totals,
+            sum(chargeable_units) AS sms_chargeable_units,
+            sum(chargeable_units * rate) AS sms_cost
+     FROM fact_billing
+     WHERE notification_type = 'sms' AND day BETWEEN {start: Date} AND {end: Date}
+     GROUP BY day, provider
+     ORDER BY day, provider`,
+    days,
+  );
+  return rows.map((r) => smsProviderRow.parse(r));
+}
+
+export const serviceVolumeRow = z.object({
+  service_id: z.string(),
+  sms_notifications: count,
+  sms_chargeable_units: count,
+  email_totals: count,
+  letter_totals: count,
+  letter_sheet_totals: count,
+  letter_cost: money,
+});
+export type ServiceVolumeRow = z.infer<typeof serviceVolumeRow>;
+
+/** Gross volumes per service with any billing fact in the range. */
+export async function volumesByService(client: ClickHouseClient, range: DayRange): Promise<ServiceVolumeRow[]> {
+  const days = factDays(dayRangeParams.parse(range));
+  if (!days) return [];
+  const rows = await queryRows<unknown>(
+    client,
+    `SELECT toString(service_id) AS service_id,
+            sumIf(notifications_sent, notification_type = 'sms') AS sms_notifications,
+            sumIf(chargeable_units, notification_type = 'sms') AS sms_chargeable_units,
+            sumIf(notifications_sent, notification_type = 'email') AS email_totals,
+            sumIf(notifications_sent, notification_type = 'letter') AS letter_totals,
+            sumIf(billable_units, notification_type = 'letter') AS letter_sheet_totals,
+            sumIf(notifications_sent * rate, notification_type = 'letter') AS letter_cost
+     FROM fact_billing
+     WHERE day BETWEEN {start: Date} AND {end: Date}
+     GROUP BY service_id`,
+    days,
+  );
+  return rows.map((r) => serviceVolumeRow.parse(r));
+}

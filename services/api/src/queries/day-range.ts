@@ -1,0 +1,16 @@
+import { z } from 'zod';
+
+export const dayRangeParams = z.object({ start: z.iso.date(), end: z.iso.date() });
+export type DayRange = z.infer<typeof dayRangeParams>;
+
+// ClickHouse's Date spans these days and saturates anything outside them (0001-01-01 reads as
+// 1970-01-01), which would wrongly pull in the edge day. Facts only exist inside, so a range is
+// intersected with it instead, and a range wholly outside has no facts at all.
+const FIRST_FACT_DAY = '1970-01-01';
+const LAST_FACT_DAY = '2149-06-06';
+
+export function factDays(range: DayRange): DayRange | null {
+  const start = range.start < FIRST_FACT_DAY ? FIRST_FACT_DAY : range.start;
+  const end = range.end > LAST_FACT_DAY ? LAST_FACT_DAY : range.end;
+  return start <= end ? { start, end } : null;
+}

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+import { queryRows, type ClickHouseClient } from '@notify-stats/clickhouse';
+import { dayRangeParams, factDays, type DayRange } from './day-range.ts';
+
+export const despatchRow = z.object({
+  date: z.string(),
+  postage: z.string(),
+  cost_threshold: z.string(),
+  sheets: z.coerce.number(),
+  rate: z.string(),
+  letters: z.coerce.number(),
+  cost: z.string(),
+});
+export type DespatchRow = z.infer<typeof despatchRow>;
+
+/**
+ * Letters despatched per (day, postage, cost_threshold, sheets, rate) with their exact cost.
+ * Ordered as reports.md wants: ClickHouse compares strings bytewise, so postage is alphabetical
+ * and "sorted" comes before "unsorted"; rate is compared as a decimal.
+ */
+export async function despatchTotals(client: ClickHouseClient, range: DayRange): Promise<DespatchRow[]> {
+  const days = factDays(dayRangeParams.parse(range));
+  if (!days) return [];
+  const rows = await queryRows<unknown>(
+    client,
+    // Columns are qualified: the alias `letters` would otherwise stand for the sum inside the cost's sum.
+    `SELECT f.day AS date, f.postage AS postage, f.cost_threshold AS cost_threshold, f.sheets AS sheets, f.rate AS rate,
+            sum(f.letters) AS letters, sum(f.letters * f.rate) AS cost
+     FROM fact_letter_despatch AS f
+     WHERE f.day BETWEEN {start: Date} AND {end: Date}
+     GROUP BY day, postage, cost_threshold, sheets, rate
+     ORDER BY day, postage, cost_threshold, rate, sheets`,
+    days,
+  );
+  return rows.map((r) => despatchRow.parse(r));
+}

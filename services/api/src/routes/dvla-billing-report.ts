@@ -1,0 +1,41 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { moneyToNumber } from '@notify-stats/money';
+import { dateRangeQuery, resolveRange } from '../http/date-range.ts';
+import { formatParam, sendReport } from '../http/report-reply.ts';
+import { despatchTotals } from '../queries/despatch-facts.ts';
+import type { RouteDeps } from './deps.ts';
+
+const row = z.object({
+  date: z.string(),
+  postage: z.string(),
+  cost_threshold: z.string(),
+  sheets: z.number().int(),
+  rate: z.number(),
+  letters: z.number().int(),
+  cost: z.number(),
+});
+const response = z.array(row);
+const COLUMNS = Object.keys(row.shape);
+
+const route: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
+  app.get(
+    '/platform-stats/data-for-dvla-billing-report',
+    {
+      preHandler: deps.adminAuth,
+      schema: {
+        summary: 'Letters despatched by DVLA',
+        description: 'Letters despatched per day, postage, cost threshold, sheets and rate, for a range inside one financial year.',
+        tags: ['platform-stats'],
+        querystring: dateRangeQuery({ required: true, singleFinancialYear: true }, formatParam),
+        response: { 200: response },
+      },
+    },
+    async (request, reply) => {
+      const rows = await despatchTotals(deps.clickhouse, resolveRange(request.query));
+      const body = rows.map((r) => ({ ...r, rate: moneyToNumber(r.rate), cost: moneyToNumber(r.cost) }));
+      return sendReport(request, reply, deps, response, body, COLUMNS);
+    },
+  );
+};
+export default route;
