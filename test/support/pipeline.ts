@@ -4,7 +4,7 @@ import { SignJWT } from 'jose';
 import { buildApp } from '@notify-stats/api';
 import { migrate, openClickhouse, type Clickhouse } from '@notify-stats/clickhouse';
 import { startIngest, type BatchSink, type IngestHandle } from '@notify-stats/ingest';
-import { INGEST_GROUP_ID, consumerLag, createKafka, type Kafka } from '@notify-stats/kafka';
+import { INGEST_GROUP_ID, consumerLag, createKafka, kafkaStatus, type Kafka } from '@notify-stats/kafka';
 import { startRollups, type RollupsHandle } from '@notify-stats/rollups';
 import { createLogger } from '@notify-stats/runtime';
 import { SOURCE_TOPICS } from '@notify-stats/events';
@@ -30,13 +30,16 @@ export interface TestPipeline {
   /** Resolves once every event produced before `producedAt` is in the facts (X-Data-As-Of). */
   waitForFacts(producedAt: number, timeoutMs?: number): Promise<void>;
   waitForLagZero(timeoutMs?: number): Promise<void>;
-  /** Stops the consumer, runs `whileStopped` (e.g. a rewind), and starts a new one. */
-  restartIngest(whileStopped?: () => Promise<void>): Promise<void>;
+  /** Stops the consumer, runs `whileStopped` (e.g. a rewind), and starts a new one (with new options). */
+  restartIngest(whileStopped?: () => Promise<void>, changes?: Pick<PipelineOptions, 'rejectServices'>): Promise<void>;
+  /** Makes the API listen on a free loopback port, for commands that call it; returns its base URL. */
+  listen(): Promise<string>;
   stop(): Promise<void>;
 }
 
 export interface PipelineOptions {
   clickhousePath?: string;
+  rejectServices?: ReadonlySet<string>;
   sink?: (base: BatchSink) => BatchSink;
   consumers?: number;
   partitions?: number;
@@ -57,8 +60,11 @@ export async function startPipeline(brokers: string[], opts: PipelineOptions = {
       partitions: opts.partitions ?? 6,
       ...(opts.sink ? { sink: opts.sink } : {}),
       ...(opts.consumers ? { consumers: opts.consumers } : {}),
+      ...(opts.rejectServices ? { rejectServices: opts.rejectServices } : {}),
     });
   let ingest = await newIngest();
+  const admin = kafka.admin();
+  await admin.connect();
   const rollups = await startRollups({ clickhouse: ch.client, kafka, logger, intervalMs: 250, safetyCron: '' });
   const app = await buildApp({
     clickhouse: ch.client,
@@ -66,9 +72,13 @@ export async function startPipeline(brokers: string[], opts: PipelineOptions = {
     dataAsOf: async () => rollups.watermark(),
     readiness: { ingest: () => pipeline.ingest.isReady() },
     rollups,
+    ingest: {
+      pause: () => pipeline.ingest.pause(),
+      resume: () => pipeline.ingest.resume(),
+      isPaused: () => pipeline.ingest.isPaused(),
+    },
+    pipelineStatus: async () => ({ kafka: await kafkaStatus(admin, INGEST_GROUP_ID), rollups: await rollups.status() }),
   });
-  const admin = kafka.admin();
-  await admin.connect();
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
   await producer.connect();
 
@@ -101,12 +111,14 @@ export async function startPipeline(brokers: string[], opts: PipelineOptions = {
         timeoutMs,
       );
     },
-    restartIngest: async (whileStopped) => {
+    restartIngest: async (whileStopped, changes) => {
       await pipeline.ingest.stop();
       await whileStopped?.();
+      if (changes) Object.assign(opts, changes);
       ingest = await newIngest();
       pipeline.ingest = ingest;
     },
+    listen: () => app.listen({ port: 0, host: '127.0.0.1' }),
     stop: async () => {
       await app.close();
       await producer.disconnect();

@@ -1,14 +1,15 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { launchBroker, type BrokerExit } from './broker.ts';
 import { clusterIdFor, writeBrokerConfig } from './config.ts';
 import { ensureKafkaJars, findJava } from './jars.ts';
 import { HOST, assertPortFree, pickFreePorts } from './ports.ts';
-import { OutputTail, run } from './process.ts';
+import { run } from './process.ts';
 import { waitForBroker } from './ready.ts';
 
 export { ensureKafkaJars } from './jars.ts';
+export type { BrokerExit } from './broker.ts';
 
 export interface LocalKafkaOptions {
   /** Broker state root; created if missing. Reusing it keeps topics and offsets across restarts. */
@@ -18,45 +19,30 @@ export interface LocalKafkaOptions {
   /** KRaft controller port, default: a free port. */
   controllerPort?: number;
   log?: (msg: string) => void;
+  /** Budget for the JVM to start answering metadata requests, default 60000. */
   startTimeoutMs?: number;
 }
-
-export interface BrokerExit { code: number | null; signal: NodeJS.Signals | null }
 
 export interface LocalKafka {
   brokers: string[];
   port: number;
   dataDir: string;
-  /** Resolves when the JVM exits, whether via stop() or a crash, so long-running callers can notice. */
+  /** Resolves when the JVM exits, via stop() or a crash, so long-running callers can notice a dead broker. */
   exited: Promise<BrokerExit>;
   stop(): Promise<void>;
 }
 
-const STOP_GRACE_MS = 20_000;
-
 async function choosePorts(opts: LocalKafkaOptions): Promise<{ port: number; controllerPort: number }> {
   const wanted = opts.port ?? 9092;
   if (wanted !== 0) await assertPortFree(wanted);
-  if (opts.controllerPort !== undefined && opts.controllerPort !== 0) {
-    await assertPortFree(opts.controllerPort, 'controller port');
-  }
-  const picks = await pickFreePorts(3);
+  if (opts.controllerPort) await assertPortFree(opts.controllerPort, 'controller port');
   const taken = new Set([wanted, opts.controllerPort]);
-  const free = picks.filter((p) => !taken.has(p));
+  const free = (await pickFreePorts(3)).filter((p) => !taken.has(p));
   const port = wanted === 0 ? free.shift() : wanted;
-  const controllerPort = opts.controllerPort ? opts.controllerPort : free.shift();
+  const controllerPort = opts.controllerPort || free.shift();
   if (port === undefined || controllerPort === undefined) throw new Error('could not pick free loopback ports');
   if (port === controllerPort) throw new Error(`port and controllerPort must differ (both ${port})`);
   return { port, controllerPort };
-}
-
-/** Starts at the last ERROR so a fatal stack trace isn't cut off by shutdown chatter after it. */
-function serverLogTail(file: string, max = 15): string {
-  if (!existsSync(file)) return '';
-  const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
-  let lastError = lines.length - 1;
-  while (lastError >= 0 && !/^\[[^\]]+\] (ERROR|FATAL) /.test(lines[lastError] ?? '')) lastError--;
-  return (lastError >= 0 ? lines.slice(lastError, lastError + 2 * max) : lines.slice(-max)).join('\n');
 }
 
 export async function startLocalKafka(opts: LocalKafkaOptions): Promise<LocalKafka> {
@@ -85,83 +71,34 @@ export async function startLocalKafka(opts: LocalKafkaOptions): Promise<LocalKaf
   }
 
   log(`starting Kafka broker on ${HOST}:${port} (data in ${dataDir})...`);
-  const child = spawn(
+  const broker = launchBroker(
     java,
     ['-Xmx512m', '-Xms256m', '-Djava.awt.headless=true', log4j, '-cp', classpath, 'kafka.Kafka', files.serverProps],
-    { cwd: dataDir, stdio: ['ignore', 'pipe', 'pipe'] },
+    dataDir,
+    files.serverLog,
+    log,
   );
-  const tail = new OutputTail();
-  tail.attach(child);
-
-  let exit: BrokerExit | undefined;
-  let spawnError: Error | undefined;
-  let stopping: Promise<void> | undefined;
-  let ready = false;
-  const exited = new Promise<BrokerExit>((done) => {
-    child.once('exit', (code, signal) => {
-      exit = { code, signal };
-      if (ready && !stopping) log(`Kafka broker exited unexpectedly (code ${code}, signal ${signal}); see ${files.serverLog}`);
-      done(exit);
-    });
-    // 'exit' never fires when the spawn itself fails.
-    child.once('error', (err) => {
-      spawnError = err;
-      exit ??= { code: null, signal: null };
-      done(exit);
-    });
-  });
-  // Without this an aborted test run or a crashed parent leaves an orphaned JVM holding the port.
-  const killOnExit = () => child.kill('SIGKILL');
-  process.on('exit', killOnExit);
-
-  const diagnostics = () => {
-    const output = tail.text();
-    const serverLog = serverLogTail(files.serverLog);
-    return [
-      output && `--- broker stdout/stderr ---\n${output}`,
-      serverLog && `--- ${files.serverLog} ---\n${serverLog}`,
-    ].filter(Boolean).join('\n');
-  };
-
-  const stop = (): Promise<void> =>
-    (stopping ??= (async () => {
-      if (!exit) {
-        child.kill('SIGTERM'); // lets Kafka do a controlled shutdown and flush its logs
-        let timer: NodeJS.Timeout | undefined;
-        const graceful = await Promise.race([
-          exited.then(() => true),
-          new Promise<boolean>((r) => (timer = setTimeout(() => r(false), STOP_GRACE_MS))),
-        ]);
-        clearTimeout(timer);
-        if (!graceful) {
-          log(`Kafka broker ignored SIGTERM for ${STOP_GRACE_MS / 1000}s, killing it`);
-          child.kill('SIGKILL');
-          await exited;
-        }
-      }
-      process.off('exit', killOnExit);
-    })());
-
-  const broker = `${HOST}:${port}`;
+  const address = `${HOST}:${port}`;
   // Measured from the JVM launch so a first-time Maven fetch doesn't eat the budget.
   const deadline = Date.now() + (opts.startTimeoutMs ?? 60_000);
   try {
-    await waitForBroker(broker, deadline, () => {
+    await waitForBroker(address, deadline, () => {
+      const spawnError = broker.spawnError();
       if (spawnError) return new Error(`could not launch ${java}: ${spawnError.message}`);
+      const exit = broker.exit();
       if (!exit) return undefined;
       return new Error(
-        `Kafka broker exited before becoming ready (code ${exit.code}, signal ${exit.signal})\n${diagnostics()}`,
+        `Kafka broker exited before becoming ready (code ${exit.code}, signal ${exit.signal})\n${broker.diagnostics()}`,
       );
     });
   } catch (err) {
     // Snapshot before stop(): shutdown lines would otherwise bury what the broker was stuck on.
-    const details = exit === undefined ? `\n${diagnostics()}` : '';
-    await stop();
+    const details = broker.exit() ? '' : `\n${broker.diagnostics()}`;
+    await broker.stop();
     if (err instanceof Error) err.message += details;
     throw err;
   }
 
-  ready = true;
-  log(`broker ready on ${broker} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
-  return { brokers: [broker], port, dataDir, exited, stop };
+  log(`broker ready on ${address} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+  return { brokers: [address], port, dataDir, exited: broker.exited, stop: broker.stop };
 }

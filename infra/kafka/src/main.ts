@@ -30,9 +30,9 @@ try {
   };
   process.once('SIGINT', shutdown);
   process.once('SIGTERM', shutdown);
+  // Resolving without our stop() means the broker died on its own; 130/143 are the JVM's clean exits on INT/TERM.
   const { code } = await kafka.exited;
-  // Reaching here without a stop() means the broker died on its own.
-  process.exitCode = code === 0 || code === 130 || code === 143 ? 0 : 1; // 130/143: JVM stopped by a signal after a clean shutdown
+  process.exitCode = code === 0 || code === 130 || code === 143 ? 0 : 1;
 } catch (err) {
   console.error(err instanceof Error ? err.message : err);
   process.exit(1);

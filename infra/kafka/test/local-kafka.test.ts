@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -54,10 +54,12 @@ describe('startLocalKafka', () => {
     await new Promise<void>((r) => blocker.listen(0, '127.0.0.1', () => r()));
     const address = blocker.address();
     if (address === null || typeof address === 'string') throw new Error('no port');
+    const unusedDir = join(dataDir, 'unused');
     try {
-      await expect(
-        startLocalKafka({ dataDir: join(dataDir, 'unused'), port: address.port }),
-      ).rejects.toThrow(`port ${address.port} is already in use`);
+      await expect(startLocalKafka({ dataDir: unusedDir, port: address.port })).rejects.toThrow(
+        `port ${address.port} is already in use`,
+      );
+      expect(existsSync(unusedDir)).toBe(false); // failed before writing config or launching java
     } finally {
       await new Promise((r) => blocker.close(r));
     }

@@ -5,3 +5,6 @@ export { endOffsets, committedOffsets, consumerLag, type PartitionLag } from './
 /** The ingest worker's consumer group: replay, status and the freshness watermark all refer to it. */
 export const INGEST_GROUP_ID = 'notify-stats-ingest';
 export { planRewind, applyRewind, activeMembers, type RewindPlan, type RewindFrom } from './rewind.ts';
+export { readTopicSnapshot, type ReadRecord } from './read-range.ts';
+export { kafkaStatus, type KafkaStatus } from './status.ts';
+export { listDeadLetters, redrive, REDRIVEN_TOPIC, MAX_REDRIVES, type DeadLetter, type RedriveResult } from './dlq.ts';

@@ -7,10 +7,12 @@ import { metricsRegistry, type Logger } from '@notify-stats/runtime';
 import { adminAuth, type AdminAuthConfig } from './auth/admin.ts';
 import { registerErrorHandler } from './errors.ts';
 import { httpMetrics } from './metrics.ts';
+import adminPipeline, { type IngestControl } from './routes/admin-pipeline.ts';
 import adminRollups, { type RollupControl } from './routes/admin-rollups.ts';
 import health, { type HealthDeps } from './routes/health.ts';
 import { REPORT_ROUTES } from './routes/index.ts';
 import type { RouteDeps } from './routes/deps.ts';
+import serviceStats from './routes/service-stats/index.ts';
 
 export interface AppDeps {
   clickhouse: ClickHouseClient;
@@ -21,6 +23,9 @@ export interface AppDeps {
   logger?: Logger;
   /** Present when the rollups service runs in this process (the all-in-one runner). */
   rollups?: RollupControl;
+  /** Present when the ingest worker runs in this process. */
+  ingest?: IngestControl;
+  pipelineStatus?: () => Promise<unknown>;
 }
 
 /** Builds the HTTP app without listening, so tests drive it with `inject`. */
@@ -65,6 +70,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   const routeDeps: RouteDeps = { clickhouse: deps.clickhouse, adminAuth: adminAuth(deps.admin), dataAsOf: deps.dataAsOf };
   for (const route of REPORT_ROUTES) await app.register(route, routeDeps);
+  // Service-scoped statistics (service API keys; the cost summary has its own rate limit).
+  await app.register(serviceStats, routeDeps);
   await app.register(adminRollups, { ...routeDeps, rollups: deps.rollups });
+  await app.register(adminPipeline, { ...routeDeps, ingest: deps.ingest, pipelineStatus: deps.pipelineStatus });
   return app;
 }

@@ -3,3 +3,4 @@ export { startApi, storedWatermark, type ApiHandle, type ApiOptions } from './se
 export { ApiError } from './errors.ts';
 export { MESSAGES } from './http/date-range.ts';
 export type { RollupControl } from './routes/admin-rollups.ts';
+export type { IngestControl } from './routes/admin-pipeline.ts';

@@ -7,7 +7,20 @@ const blank = (v: unknown) => (v === '' ? undefined : v);
 /** The development secret `npm start` prints; refused when NODE_ENV=production. */
 export const DEV_ADMIN_SECRET = 'notify-stats-development-secret';
 
-export const ingestEnv = dataEnv.extend(clickhouseEnv.shape).extend(kafkaEnv.shape);
+export const ingestEnv = dataEnv
+  .extend(clickhouseEnv.shape)
+  .extend(kafkaEnv.shape)
+  .extend({
+    // Quarantine: status events of these services go to the DLQ until removed and redriven.
+    INGEST_REJECT_SERVICES: z.preprocess(
+      blank,
+      z
+        .string()
+        .regex(/^[0-9a-fA-F-]{36}(,[0-9a-fA-F-]{36})*$/, 'must be comma-separated service ids')
+        .transform((s) => new Set(s.toLowerCase().split(',')))
+        .optional(),
+    ),
+  });
 
 export const rollupsEnv = ingestEnv.extend({
   ROLLUP_INTERVAL_MS: z.preprocess(blank, z.coerce.number().int().min(100).max(600_000).default(1000)),

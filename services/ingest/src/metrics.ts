@@ -1,4 +1,4 @@
-import { Counter, Histogram } from 'prom-client';
+import { Counter, Gauge, Histogram } from 'prom-client';
 import { metricsRegistry } from '@notify-stats/runtime';
 
 export const ingestMetrics = {
@@ -18,6 +18,12 @@ export const ingestMetrics = {
     name: 'notify_stats_ingest_write_seconds',
     help: 'Time to write one chunk (dead letters, raw rows, dirty marks)',
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [metricsRegistry],
+  }),
+  lag: new Gauge({
+    name: 'notify_stats_ingest_consumer_lag',
+    help: 'Messages behind the partition end, as of the last written chunk',
+    labelNames: ['topic', 'partition'] as const,
     registers: [metricsRegistry],
   }),
   writeFailures: new Counter({

@@ -1,5 +1,5 @@
 import type { IHeaders } from 'kafkajs';
-import { DLQ_HEADERS, decodeMessage, type ReferenceType, type SourceTopic } from '@notify-stats/events';
+import { DLQ_HEADERS, decodeMessage, type Decoded, type ReferenceType, type SourceTopic } from '@notify-stats/events';
 import type {
   DirtyMark,
   InboundSmsRow,
@@ -46,11 +46,17 @@ export interface BatchOutcome {
 // Rates published with no usable date re-price everything we hold.
 const EARLIEST_DAY = '2000-01-01';
 
+export interface ProcessOptions {
+  now?: () => Date;
+  /** Status events of these services are dead-lettered instead of stored (quarantine). */
+  rejectServices?: ReadonlySet<string> | undefined;
+}
+
 export function processBatch(
   topic: SourceTopic,
   partition: number,
   messages: readonly IncomingMessage[],
-  now: () => Date = () => new Date(),
+  { now = () => new Date(), rejectServices }: ProcessOptions = {},
 ): BatchOutcome {
   const out: BatchOutcome = {
     notificationEvents: [],
@@ -70,7 +76,7 @@ export function processBatch(
   };
 
   for (const message of messages) {
-    const decoded = decodeMessage(topic, message.key, message.value);
+    const decoded = quarantine(decodeMessage(topic, message.key, message.value), rejectServices);
     switch (decoded.kind) {
       case 'invalid':
         out.deadLetters.push({
@@ -125,4 +131,9 @@ export function processBatch(
   }
   out.dirty = [...dirty.values()];
   return out;
+}
+
+function quarantine(decoded: Decoded, rejectServices: ReadonlySet<string> | undefined): Decoded {
+  if (!rejectServices?.size || decoded.kind !== 'status' || !rejectServices.has(decoded.event.service_id)) return decoded;
+  return { kind: 'invalid', reason: `service ${decoded.event.service_id} is quarantined (INGEST_REJECT_SERVICES)` };
 }

@@ -14,10 +14,17 @@ export interface IngestDeps {
   /** Replaces the ClickHouse sink (fault injection in tests). */
   sink?: (defaultSink: BatchSink) => BatchSink;
   consumers?: number;
+  /** Services whose status events are dead-lettered (quarantine a misbehaving producer). */
+  rejectServices?: ReadonlySet<string>;
 }
 
 export interface IngestHandle {
   isReady(): boolean;
+  /** Leaves the consumer group (after committing what was written), e.g. for a replay's rewind. */
+  pause(): Promise<void>;
+  /** Joins the group again, starting from its committed offsets. */
+  resume(): Promise<void>;
+  isPaused(): boolean;
   stop(): Promise<void>;
 }
 
@@ -35,21 +42,38 @@ export async function startIngest(deps: IngestDeps): Promise<IngestHandle> {
   await producer.connect();
   const base = new ClickhouseSink(deps.clickhouse, producer);
   const sink = deps.sink ? deps.sink(base) : base;
-  const workers: IngestWorker[] = [];
-  for (let i = 0; i < (deps.consumers ?? 1); i++) {
-    workers.push(
-      await startIngestWorker({
-        kafka: deps.kafka,
-        sink,
-        logger: deps.logger.child({ consumer: i }),
-        groupId: deps.groupId ?? INGEST_GROUP_ID,
-      }),
-    );
-  }
+  let workers: IngestWorker[] = [];
+  const startWorkers = async () => {
+    for (let i = 0; i < (deps.consumers ?? 1); i++) {
+      workers.push(
+        await startIngestWorker({
+          kafka: deps.kafka,
+          sink,
+          logger: deps.logger.child({ consumer: i }),
+          groupId: deps.groupId ?? INGEST_GROUP_ID,
+          ...(deps.rejectServices ? { rejectServices: deps.rejectServices } : {}),
+        }),
+      );
+    }
+  };
+  const stopWorkers = async () => {
+    const stopping = workers;
+    workers = [];
+    await Promise.all(stopping.map((w) => w.stop()));
+  };
+  await startWorkers();
   return {
-    isReady: () => workers.every((w) => w.isReady()),
+    isReady: () => workers.length > 0 && workers.every((w) => w.isReady()),
+    pause: async () => {
+      await stopWorkers();
+      deps.logger.info('ingest paused');
+    },
+    resume: async () => {
+      if (workers.length === 0) await startWorkers();
+    },
+    isPaused: () => workers.length === 0,
     stop: async () => {
-      await Promise.all(workers.map((w) => w.stop()));
+      await stopWorkers();
       await producer.disconnect();
     },
   };

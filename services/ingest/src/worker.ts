@@ -16,6 +16,7 @@ export interface IngestWorkerOptions {
   concurrency?: number;
   /** Bounds memory: kafkajs fetches at most this much per partition at a time. */
   maxBytesPerPartition?: number;
+  rejectServices?: ReadonlySet<string>;
 }
 
 export interface IngestWorker {
@@ -61,7 +62,7 @@ export async function startIngestWorker(opts: IngestWorkerOptions): Promise<Inge
     for (let start = 0; start < batch.messages.length; start += chunkSize) {
       if (!isRunning() || isStale()) return;
       const chunk = batch.messages.slice(start, start + chunkSize) as IncomingMessage[];
-      const outcome = processBatch(topic, batch.partition, chunk);
+      const outcome = processBatch(topic, batch.partition, chunk, { rejectServices: opts.rejectServices });
       const timer = ingestMetrics.insertSeconds.startTimer();
       await retry(() => sink.write(topic, outcome), {
         shouldStop: () => stopping || !isRunning() || isStale(),
@@ -87,6 +88,7 @@ export async function startIngestWorker(opts: IngestWorkerOptions): Promise<Inge
       if (last) resolveOffset(last.offset);
       await heartbeat();
       await commitOffsetsIfNecessary();
+      ingestMetrics.lag.set({ topic, partition: String(batch.partition) }, Math.max(0, Number(batch.highWatermark) - Number(last?.offset ?? 0) - 1));
     }
   };
 

@@ -99,7 +99,7 @@ describe('notification status batch', () => {
     // 6: a team-key sms on a day in GMT (January)
     msg('106', U3, status({ event_id: U3, notification_id: U3, key_type: 'team', created_at: '2024-01-10T00:30:00Z', updated_at: '2024-01-10T00:31:00Z' })),
   ];
-  const out = processBatch(TOPICS.notificationStatus, 3, messages, now);
+  const out = processBatch(TOPICS.notificationStatus, 3, messages, { now });
 
   it('counts only the valid messages', () => {
     expect(out.valid).toBe(5);
@@ -215,14 +215,14 @@ describe('status_rank follows the status order of events.md', () => {
     ['failed', 13],
   ];
   it.each(order)('%s -> %i', (s, rank) => {
-    const out = processBatch(TOPICS.notificationStatus, 0, [msg('1', U2, status({ status: s }))], now);
+    const out = processBatch(TOPICS.notificationStatus, 0, [msg('1', U2, status({ status: s }))], { now });
     expect(out.deadLetters).toEqual([]);
     expect(out.notificationEvents[0]?.status_rank).toBe(rank);
   });
 
   it('ranks increase strictly along the list', () => {
     const msgs = order.map(([s], i) => msg(String(i), U2, status({ status: s })));
-    const ranks = processBatch(TOPICS.notificationStatus, 0, msgs, now).notificationEvents.map((r) => r.status_rank);
+    const ranks = processBatch(TOPICS.notificationStatus, 0, msgs, { now }).notificationEvents.map((r) => r.status_rank);
     expect(ranks).toHaveLength(14);
     for (let i = 1; i < ranks.length; i++) expect(ranks[i]).toBeGreaterThan(ranks[i - 1] as number);
   });
@@ -242,7 +242,7 @@ describe('created_day across the clock changes', () => {
     ['2024-04-15T10:00:00+01:00', '2024-04-15'],
   ];
   it.each(table)('%s -> %s', (createdAt, day) => {
-    const out = processBatch(TOPICS.notificationStatus, 0, [msg('9', U2, status({ created_at: createdAt }))], now);
+    const out = processBatch(TOPICS.notificationStatus, 0, [msg('9', U2, status({ created_at: createdAt }))], { now });
     expect(out.notificationEvents[0]?.created_day).toBe(day);
     expect(out.dirty).toEqual([{ scope: 'day', day }]);
   });
@@ -262,7 +262,7 @@ describe('letter despatch batch', () => {
     msg('13', U7, despatch(U8, U7, '2024-04-03T00:00:00Z')), // not YYYY-MM-DD
     msg('14', U9, despatch(U9, U9, '2024-04-04', 'presorted')),
   ];
-  const out = processBatch(TOPICS.letterDespatch, 1, messages, now);
+  const out = processBatch(TOPICS.letterDespatch, 1, messages, { now });
 
   it('rows and counts', () => {
     expect(out.valid).toBe(3);
@@ -305,7 +305,7 @@ describe('inbound sms batch', () => {
     TOPICS.inboundSms,
     2,
     [msg('0', U1, inbound(U1, '2024-06-30T23:15:00Z')), msg('1', U2, inbound(U2, '2024-01-05T12:00:00Z')), msg('2', U4, { ...inbound(U4, '2024-01-05T12:00:00Z'), service_id: 'nope' })],
-    now,
+    { now },
   );
 
   it('rows with the London created day', () => {
@@ -362,7 +362,7 @@ describe('reference data batch', () => {
     // a second sms rate on the same London day: one mark
     msg('17', 'sms_rate:2024-04-01T12:00:00Z', { type: 'sms_rate', valid_from: '2024-04-01T12:00:00Z', rate: '0.021' }),
   ];
-  const out = processBatch(TOPICS.referenceData, 0, messages, now);
+  const out = processBatch(TOPICS.referenceData, 0, messages, { now });
 
   it('valid counts tombstones and records, not dead letters', () => {
     expect(out.valid).toBe(9);
@@ -457,7 +457,7 @@ describe('reference data batch', () => {
 
 describe('edge cases', () => {
   it('an empty batch', () => {
-    const out = processBatch(TOPICS.notificationStatus, 0, [], now);
+    const out = processBatch(TOPICS.notificationStatus, 0, [], { now });
     expect(out).toMatchObject({ notificationEvents: [], deadLetters: [], dirty: [], valid: 0 });
     expect(out.reference.size).toBe(0);
   });
@@ -472,7 +472,7 @@ describe('edge cases', () => {
         { key: null, value: Buffer.alloc(0), offset: '2' },
         { key: Buffer.from(U1), value: big, offset: '3' },
       ],
-      now,
+      { now },
     );
     expect(out.valid).toBe(0);
     expect(out.dirty).toEqual([]);
@@ -488,7 +488,7 @@ describe('edge cases', () => {
   });
 
   it('string keys and values are accepted as well as bytes', () => {
-    const out = processBatch(TOPICS.notificationStatus, 0, [{ key: U2, value: JSON.stringify(status({})), offset: '42' }], now);
+    const out = processBatch(TOPICS.notificationStatus, 0, [{ key: U2, value: JSON.stringify(status({})), offset: '42' }], { now });
     expect(out.valid).toBe(1);
     expect(out.notificationEvents[0]?.source_offset).toBe('42');
   });
@@ -499,5 +499,29 @@ describe('edge cases', () => {
     const failedAt = Date.parse(String(out.deadLetters[0]?.headers['x-dlq-failed-at']));
     expect(failedAt).toBeGreaterThanOrEqual(before);
     expect(failedAt).toBeLessThanOrEqual(Date.now());
+  });
+});
+
+describe('quarantined services', () => {
+  it('dead-letters the status events of a rejected service and keeps the others', () => {
+    const rejected = '99999999-0000-4000-8000-000000000009';
+    const kept = '99999999-0000-4000-8000-000000000001';
+    const event = (service_id: string, event_id: string) =>
+      JSON.stringify({
+        event_id, notification_id: event_id, service_id, template_id: null, job_id: null, notification_type: 'sms',
+        key_type: 'normal', status: 'delivered', created_at: '2024-04-15T10:00:00Z', updated_at: '2024-04-15T10:00:01Z',
+        billable_units: 1, rate_multiplier: 1, international: false, sent_by: 'mmg', postage: null,
+      });
+    const out = processBatch(
+      TOPICS.notificationStatus,
+      0,
+      [
+        { key: null, value: event(rejected, '11111111-1111-4111-8111-111111111111'), offset: '7' },
+        { key: null, value: event(kept, '22222222-2222-4222-8222-222222222222'), offset: '8' },
+      ],
+      { rejectServices: new Set([rejected]) },
+    );
+    expect(out.notificationEvents.map((r) => r.service_id)).toEqual([kept]);
+    expect(out.deadLetters.map((d) => [d.offset, d.reason])).toEqual([['7', `service ${rejected} is quarantined (INGEST_REJECT_SERVICES)`]]);
   });
 });

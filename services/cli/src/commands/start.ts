@@ -1,5 +1,6 @@
 import { startApi } from '@notify-stats/api';
 import { startIngest } from '@notify-stats/ingest';
+import { INGEST_GROUP_ID, kafkaStatus } from '@notify-stats/kafka';
 import { startRollups } from '@notify-stats/rollups';
 import { Shutdown, createLogger, parseEnv } from '@notify-stats/runtime';
 import { kafkaBrokers, kafkaClient, openMigratedClickhouse } from '../connections.ts';
@@ -23,7 +24,7 @@ export async function startCommand(): Promise<void> {
     shutdown.add('clickhouse', () => ch.close());
     const kafka = kafkaClient(brokers, env, logger);
 
-    const ingest = await startIngest({ kafka, clickhouse: ch.client, logger: logger.child({ service: 'ingest' }), partitions: env.KAFKA_TOPIC_PARTITIONS });
+    const ingest = await startIngest({ kafka, clickhouse: ch.client, logger: logger.child({ service: 'ingest' }), partitions: env.KAFKA_TOPIC_PARTITIONS, rejectServices: env.INGEST_REJECT_SERVICES });
     shutdown.add('ingest', () => ingest.stop());
     const rollups = await startRollups({
       clickhouse: ch.client,
@@ -34,6 +35,9 @@ export async function startCommand(): Promise<void> {
       safetyDays: env.ROLLUP_SAFETY_DAYS,
     });
     shutdown.add('rollups', () => rollups.stop());
+    const admin = kafka.admin();
+    await admin.connect();
+    shutdown.add('kafka admin', () => admin.disconnect());
     const api = await startApi({
       clickhouse: ch.client,
       admin: { clientId: env.ADMIN_CLIENT_ID, secret: env.ADMIN_CLIENT_SECRET },
@@ -43,6 +47,8 @@ export async function startCommand(): Promise<void> {
       host: env.HOST,
       logger: logger.child({ service: 'api' }),
       rollups,
+      ingest,
+      pipelineStatus: async () => ({ kafka: await kafkaStatus(admin, INGEST_GROUP_ID), rollups: await rollups.status() }),
     });
     shutdown.add('api', () => api.stop());
 

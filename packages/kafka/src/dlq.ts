@@ -1,0 +1,136 @@
+import { Partitioners, type Kafka } from 'kafkajs';
+import { DLQ_HEADERS, DLQ_TOPICS, isSourceTopic } from '@notify-stats/events';
+import { readTopicSnapshot, type ReadRecord } from './read-range.ts';
+
+/** Compacted record of redriven dead letters, so a redrive never re-publishes one twice. */
+export const REDRIVEN_TOPIC = 'notify-stats.dlq-redriven';
+
+/** Past this many redrives a dead letter stays put unless forced: a message that keeps failing is not a loop. */
+export const MAX_REDRIVES = 3;
+
+export interface DeadLetter {
+  id: string;
+  dlqTopic: string;
+  partition: number;
+  offset: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  reason: string;
+  sourceTopic: string;
+  sourcePartition: number | null;
+  sourceOffset: string | null;
+  failedAt: string | null;
+  redriveCount: number;
+  redriven: boolean;
+  headers: Record<string, string>;
+}
+
+const letterId = (r: Pick<ReadRecord, 'topic' | 'partition' | 'offset'>) => `${r.topic}:${r.partition}:${r.offset}`;
+
+/**
+ * Dead letters, one per origin (source topic, partition, offset): a replay reads an invalid
+ * message again and dead-letters it again, and those copies are the same dead letter.
+ */
+export async function listDeadLetters(kafka: Kafka, topics: readonly string[] = DLQ_TOPICS): Promise<DeadLetter[]> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const existing = new Set(await admin.listTopics());
+  await admin.disconnect();
+  const redriven = existing.has(REDRIVEN_TOPIC)
+    ? new Set((await readTopicSnapshot(kafka, REDRIVEN_TOPIC)).filter((r) => r.value !== null).map((r) => r.key?.toString() ?? ''))
+    : new Set<string>();
+  const out: DeadLetter[] = [];
+  for (const topic of topics.filter((t) => existing.has(t))) {
+    for (const r of await readTopicSnapshot(kafka, topic)) {
+      const h = r.headers;
+      out.push({
+        id: letterId(r),
+        dlqTopic: topic,
+        partition: r.partition,
+        offset: r.offset,
+        key: r.key,
+        value: r.value,
+        reason: h[DLQ_HEADERS.reason] ?? '(no reason header)',
+        sourceTopic: h[DLQ_HEADERS.sourceTopic] ?? topic.replace(/\.dlq$/, ''),
+        sourcePartition: h[DLQ_HEADERS.sourcePartition] ? Number(h[DLQ_HEADERS.sourcePartition]) : null,
+        sourceOffset: h[DLQ_HEADERS.sourceOffset] ?? null,
+        failedAt: h[DLQ_HEADERS.failedAt] ?? null,
+        redriveCount: Number(h[DLQ_HEADERS.redriveCount] ?? 0),
+        redriven: redriven.has(letterId(r)),
+        headers: h,
+      });
+    }
+  }
+  return distinctByOrigin(out);
+}
+
+function distinctByOrigin(letters: DeadLetter[]): DeadLetter[] {
+  const byOrigin = new Map<string, DeadLetter>();
+  for (const l of letters) {
+    const origin = l.sourceOffset === null ? l.id : `${l.sourceTopic}:${l.sourcePartition}:${l.sourceOffset}`;
+    const first = byOrigin.get(origin);
+    if (!first) byOrigin.set(origin, l);
+    else if (l.redriven) first.redriven = true;
+  }
+  return [...byOrigin.values()];
+}
+
+export interface RedriveResult {
+  redriven: DeadLetter[];
+  skipped: Array<{ letter: DeadLetter; why: string }>;
+}
+
+/**
+ * Publishes dead letters back to their source topic with their key, value and original headers,
+ * and a redrive count one higher. One that fails again comes back to the DLQ carrying that count;
+ * each dead letter is redriven at most once, and never past MAX_REDRIVES unless forced.
+ */
+export async function redrive(kafka: Kafka, letters: readonly DeadLetter[], opts: { force?: boolean } = {}): Promise<RedriveResult> {
+  const result: RedriveResult = { redriven: [], skipped: [] };
+  for (const letter of letters) {
+    if (letter.redriven && !opts.force) result.skipped.push({ letter, why: 'already redriven' });
+    else if (letter.redriveCount >= MAX_REDRIVES && !opts.force) result.skipped.push({ letter, why: `failed after ${letter.redriveCount} redrives` });
+    else if (!isSourceTopic(letter.sourceTopic)) result.skipped.push({ letter, why: `unknown source topic ${letter.sourceTopic}` });
+    else result.redriven.push(letter);
+  }
+  if (result.redriven.length === 0) return result;
+  const admin = kafka.admin();
+  await admin.connect();
+  if (!(await admin.listTopics()).includes(REDRIVEN_TOPIC)) {
+    await admin
+      .createTopics({
+        topics: [{ topic: REDRIVEN_TOPIC, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
+        waitForLeaders: true,
+      })
+      .catch(() => undefined);
+  }
+  await admin.disconnect();
+  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+  await producer.connect();
+  try {
+    const bySource = new Map<string, DeadLetter[]>();
+    for (const l of result.redriven) bySource.set(l.sourceTopic, [...(bySource.get(l.sourceTopic) ?? []), l]);
+    for (const [topic, list] of bySource) {
+      await producer.send({
+        topic,
+        acks: -1,
+        messages: list.map((l) => ({ key: l.key, value: l.value, headers: redriveHeaders(l) })),
+      });
+    }
+    await producer.send({
+      topic: REDRIVEN_TOPIC,
+      acks: -1,
+      messages: result.redriven.map((l) => ({ key: l.id, value: new Date().toISOString() })),
+    });
+  } finally {
+    await producer.disconnect();
+  }
+  return result;
+}
+
+function redriveHeaders(letter: DeadLetter): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(letter.headers)) if (!k.startsWith('x-dlq-')) headers[k] = v;
+  headers[DLQ_HEADERS.redriveCount] = String(letter.redriveCount + 1);
+  return headers;
+}

@@ -1,0 +1,59 @@
+import { lastBuilds, pendingDays, readState, STATE_KEYS } from '@notify-stats/clickhouse';
+import { INGEST_GROUP_ID, kafkaStatus, type KafkaStatus } from '@notify-stats/kafka';
+import { createLogger, parseEnv } from '@notify-stats/runtime';
+import { openMigratedClickhouse } from '../connections.ts';
+import { apiEnv } from '../env.ts';
+import { operatorKafka, print, printJson } from '../kafka-cli.ts';
+import { PipelineUnreachable, pipelineJson } from '../pipeline-api.ts';
+
+interface RollupStatus {
+  watermark: string | null;
+  pending: number;
+  lastBuilds: Array<{ scope: string; day: string; finished_at: string; duration_ms: number; rows: number }>;
+}
+
+/** Where the rollups stand: from the running pipeline if there is one, else from ClickHouse itself. */
+async function rollupStatus(api: string | undefined): Promise<RollupStatus> {
+  const env = parseEnv(apiEnv);
+  try {
+    return await pipelineJson<RollupStatus>(
+      { base: api ?? `http://127.0.0.1:${env.PORT}`, clientId: env.ADMIN_CLIENT_ID, secret: env.ADMIN_CLIENT_SECRET },
+      'GET',
+      '/admin/rollups/status',
+    );
+  } catch (err) {
+    if (!(err instanceof PipelineUnreachable) && !String(err).includes(' 503 ')) throw err;
+  }
+  const ch = await openMigratedClickhouse(env, createLogger('status'));
+  try {
+    return {
+      watermark: await readState(ch.client, STATE_KEYS.freshnessWatermark),
+      pending: (await pendingDays(ch.client)).length,
+      lastBuilds: await lastBuilds(ch.client, 10),
+    };
+  } finally {
+    await ch.close();
+  }
+}
+
+export async function statusCommand(opts: { json?: boolean; api?: string }): Promise<void> {
+  const admin = operatorKafka().admin();
+  await admin.connect();
+  let kafka: KafkaStatus;
+  try {
+    kafka = await kafkaStatus(admin, INGEST_GROUP_ID);
+  } finally {
+    await admin.disconnect();
+  }
+  const rollups = await rollupStatus(opts.api);
+  if (opts.json) return printJson({ kafka, rollups });
+  print(`Ingest group ${kafka.groupId}: ${kafka.members} consumer(s), total lag ${kafka.totalLag}`);
+  for (const p of kafka.partitions) print(`  ${p.topic}[${p.partition}]  committed ${p.committed}  end ${p.end}  lag ${p.lag}`);
+  print('Dead letters:');
+  for (const [topic, n] of Object.entries(kafka.deadLetters)) print(`  ${topic}  ${n}`);
+  const lag = rollups.watermark ? `${((Date.now() - Date.parse(rollups.watermark)) / 1000).toFixed(1)} s ago` : 'none yet';
+  print(`Freshness watermark: ${rollups.watermark ?? '-'} (${lag})`);
+  print(`Dirty days waiting: ${rollups.pending}`);
+  print('Last rollups:');
+  for (const b of rollups.lastBuilds.slice(0, 10)) print(`  ${b.scope} ${b.day}  ${b.rows} rows in ${b.duration_ms} ms, finished ${b.finished_at}`);
+}
