@@ -43,11 +43,28 @@ export const referenceMessage = (key: string, value: Record<string, unknown> | n
   value: value === null ? null : JSON.stringify(value),
 });
 
-/** Produces in chunks with acks from all replicas; returns when every message is acknowledged. */
+// The broker takes at most 1 MB per request.
+const MAX_REQUEST_BYTES = 768 * 1024;
+
+/**
+ * Produces in requests of at most `chunk` messages (and under the broker's request size), acks
+ * from all replicas; returns the time at which every message was acknowledged.
+ */
 export async function produce(producer: Producer, topic: string, messages: readonly RawMessage[], chunk = 2000): Promise<number> {
-  for (let i = 0; i < messages.length; i += chunk) {
-    await producer.send({ topic, acks: -1, messages: messages.slice(i, i + chunk) });
+  let batch: RawMessage[] = [];
+  let bytes = 0;
+  const flush = async () => {
+    if (batch.length) await producer.send({ topic, acks: -1, messages: batch });
+    batch = [];
+    bytes = 0;
+  };
+  for (const m of messages) {
+    const size = (m.value?.length ?? 0) + (m.key?.length ?? 0) + 64;
+    if (batch.length >= chunk || (batch.length && bytes + size > MAX_REQUEST_BYTES)) await flush();
+    batch.push(m);
+    bytes += size;
   }
+  await flush();
   return Date.now();
 }
 

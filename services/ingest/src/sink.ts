@@ -1,7 +1,7 @@
 import type { Producer } from 'kafkajs';
 import { dlqTopicOf } from '@notify-stats/events';
 import { RAW_TABLES, insertReferenceRows, insertRows, markDirty, type ClickHouseClient } from '@notify-stats/clickhouse';
-import type { BatchOutcome } from './process-batch.ts';
+import type { BatchOutcome, DeadLetter } from './process-batch.ts';
 
 /** Where a processed chunk goes. Tests inject failing sinks to prove nothing is committed on failure. */
 export interface BatchSink {
@@ -20,11 +20,11 @@ export class ClickhouseSink implements BatchSink {
   ) {}
 
   async write(topic: string, outcome: BatchOutcome): Promise<void> {
-    if (outcome.deadLetters.length) {
+    for (const group of bySize(outcome.deadLetters)) {
       await this.producer.send({
         topic: dlqTopicOf(topic),
         acks: -1,
-        messages: outcome.deadLetters.map((d) => ({ key: d.key, value: d.value, headers: d.headers })),
+        messages: group.map((d) => ({ key: d.key, value: d.value, headers: d.headers })),
       });
     }
     await Promise.all([
@@ -35,4 +35,26 @@ export class ClickhouseSink implements BatchSink {
     ]);
     await markDirty(this.clickhouse, outcome.dirty);
   }
+}
+
+// The broker refuses requests over 1 MB; dead letters include oversized messages, so a chunk's
+// dead letters go out in requests of bounded size (one oversized message fits alone).
+const MAX_REQUEST_BYTES = 512 * 1024;
+
+function bySize(letters: readonly DeadLetter[]): DeadLetter[][] {
+  const groups: DeadLetter[][] = [];
+  let current: DeadLetter[] = [];
+  let bytes = 0;
+  for (const letter of letters) {
+    const size = (letter.value?.length ?? 0) + (letter.key?.length ?? 0) + 512;
+    if (current.length && bytes + size > MAX_REQUEST_BYTES) {
+      groups.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(letter);
+    bytes += size;
+  }
+  if (current.length) groups.push(current);
+  return groups;
 }
