@@ -95,14 +95,14 @@ export function financialYearOf(day: IsoDay): number {
 
 export function financialYearStart(fy: number): IsoDay {
   assertInt(fy, 'Financial year');
-  const day = `${fy}-04-01`;
+  const day = `${String(fy).padStart(4, '0')}-04-01`;
   assertDay(day);
   return day;
 }
 
 export function financialYearEnd(fy: number): IsoDay {
   assertInt(fy, 'Financial year');
-  const day = `${fy + 1}-03-31`;
+  const day = `${String(fy + 1).padStart(4, '0')}-03-31`;
   assertDay(day);
   return day;
 }

@@ -1,62 +1,9 @@
 import { z } from 'zod';
 import { queryRows, type ClickHouseClient } from '@notify-stats/clickhouse';
-import { financialYearOf, financialYearStart } from '@notify-stats/london';
 import { dayRangeParams, factDays, type DayRange } from './day-range.ts';
-import { FREE_ALLOWANCE_SQL } from './services.ts';
 
 const count = z.coerce.number();
 const money = z.string(); // exact decimal text (output_format_json_quote_decimals)
-
-export const smsChargedRow = z.object({ service_id: z.string(), sms_chargeable_units: count, sms_cost: money });
-export type SmsChargedRow = z.infer<typeof smsChargedRow>;
-
-/*
- * The free allowance (reports.md section 3). `daily` is each service's chargeable units per day
- * (and rate: a day has one sms rate, keeping it in the key just makes several rates, should they
- * occur, deterministic) from the FY's 1 April to the end of the range. `used` is the running total
- * C(day); C(day - 1) is `used - units` because days without facts add nothing. The charged units
- * of a day are max(C(day) - A, 0) - max(C(day - 1) - A, 0), priced at that day's rate: an
- * Int64 times a Decimal(38, 10), summed as a Decimal, never a float. Days before the range only
- * use the allowance up; the outer WHERE drops them after the window has seen them.
- */
-const SMS_CHARGED_SQL = `
-  WITH allowance AS (${FREE_ALLOWANCE_SQL}),
-  daily AS (
-    SELECT service_id, day, rate, toInt64(sum(chargeable_units)) AS units
-    FROM fact_billing
-    WHERE notification_type = 'sms' AND day BETWEEN {fy_start: Date} AND {end: Date}
-    GROUP BY service_id, day, rate
-  ),
-  running AS (
-    SELECT service_id, day, rate, units,
-           sum(units) OVER (PARTITION BY service_id ORDER BY day, rate ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS used
-    FROM daily
-  ),
-  charged AS (
-    SELECT r.service_id AS service_id, r.day AS day, r.rate AS rate,
-           greatest(r.used - toInt64(ifNull(a.free_limit, 0)), 0)
-             - greatest(r.used - r.units - toInt64(ifNull(a.free_limit, 0)), 0) AS charged_units
-    FROM running AS r
-    LEFT JOIN allowance AS a ON a.service_id = r.service_id
-  )
-  SELECT toString(service_id) AS service_id,
-         sum(charged_units) AS sms_chargeable_units,
-         sum(charged_units * rate) AS sms_cost
-  FROM charged
-  WHERE day >= {start: Date}
-  GROUP BY service_id
-  SETTINGS join_use_nulls = 1`;
-
-/** Sms units and cost per service after the FY(start) free allowance; the range is one FY. */
-export async function smsChargedByService(client: ClickHouseClient, range: DayRange): Promise<SmsChargedRow[]> {
-  const { start, end } = dayRangeParams.parse(range);
-  const fy = financialYearOf(start);
-  const days = factDays({ start, end });
-  const window = factDays({ start: financialYearStart(fy), end });
-  if (!days || !window) return [];
-  const rows = await queryRows<unknown>(client, SMS_CHARGED_SQL, { fy, fy_start: window.start, start: days.start, end: days.end });
-  return rows.map((r) => smsChargedRow.parse(r));
-}
 
 export const letterLineRow = z.object({ service_id: z.string(), postage: z.string(), rate: money, letters: count, cost: money });
 export type LetterLineRow = z.infer<typeof letterLineRow>;

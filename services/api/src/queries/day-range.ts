@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { financialYearOf, financialYearStart } from '@notify-stats/london';
 
 export const dayRangeParams = z.object({ start: z.iso.date(), end: z.iso.date() });
 export type DayRange = z.infer<typeof dayRangeParams>;
@@ -13,4 +14,10 @@ export function factDays(range: DayRange): DayRange | null {
   const start = range.start < FIRST_FACT_DAY ? FIRST_FACT_DAY : range.start;
   const end = range.end > LAST_FACT_DAY ? LAST_FACT_DAY : range.end;
   return start <= end ? { start, end } : null;
+}
+
+/** 1 April of the day's financial year, or the first fact day when that lies before it. */
+export function financialYearFactStart(day: string): string {
+  const fy = financialYearOf(day);
+  return fy < 1970 ? FIRST_FACT_DAY : financialYearStart(fy);
 }

@@ -45,7 +45,7 @@ export type ServiceBillingDayRow = z.infer<typeof serviceBillingDayRow>;
 /**
  * Billing facts of one type per day: notifications sent (billable statuses), gross chargeable
  * units (sms fragments x rate multiplier, letter sheets) and the gross cost (sent x rate, which is
- * what letters cost; sms are charged after the allowance, see service-charges.ts).
+ * what letters cost; sms are charged after the allowance, see sms-charges.ts).
  */
 export async function serviceBillingByDay(
   client: ClickHouseClient,

@@ -4,7 +4,8 @@ import { moneyToNumber, sumMoney } from '@notify-stats/money';
 import { dateRangeQuery, resolveRange } from '../http/date-range.ts';
 import { formatParam, sendReport } from '../http/report-reply.ts';
 import { letterBreakdown } from '../letter-breakdown.ts';
-import { letterLinesByService, smsChargedByService, type LetterLineRow, type SmsChargedRow } from '../queries/billing-facts.ts';
+import { letterLinesByService, type LetterLineRow } from '../queries/billing-facts.ts';
+import { smsChargedByService, type SmsChargedRow } from '../queries/sms-charges.ts';
 import { byOrganisationThenService, serviceDirectory, type ServiceRow } from '../queries/services.ts';
 import type { RouteDeps } from './deps.ts';
 

@@ -7,7 +7,7 @@ import { sumMoney } from '@notify-stats/money';
 import { AUTH_MESSAGES, authenticatedService, serviceAuth } from '../../auth/service-key.ts';
 import { ApiError } from '../../errors.ts';
 import { sendReport } from '../../http/report-reply.ts';
-import { smsChargedByDay } from '../../queries/service-charges.ts';
+import { smsChargedByDay } from '../../queries/sms-charges.ts';
 import { serviceBillingByDay } from '../../queries/service-stats.ts';
 import { serviceIdParam, type ServiceStatsDeps } from './context.ts';
 import { MAX_PERIODS, periodCount, periodStarts, type DayWindow } from './periods.ts';

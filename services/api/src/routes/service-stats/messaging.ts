@@ -4,7 +4,7 @@ import { moneyToNumber, sumMoney } from '@notify-stats/money';
 import { authenticatedService, serviceAuth } from '../../auth/service-key.ts';
 import { ApiError } from '../../errors.ts';
 import { sendReport } from '../../http/report-reply.ts';
-import { smsChargedByDay } from '../../queries/service-charges.ts';
+import { smsChargedByDay } from '../../queries/sms-charges.ts';
 import { serviceBillingByDay, serviceInboundByDay, serviceStatusByDay } from '../../queries/service-stats.ts';
 import { SERVICE_AUTH_DOC, serviceIdParam, unixParam, type ServiceStatsDeps } from './context.ts';
 import { GROUPINGS, MAX_PERIODS, periodCount, periodOf, periodStarts, peerDate, resolveWindow, tooManyPeriods, type By, type DayWindow } from './periods.ts';

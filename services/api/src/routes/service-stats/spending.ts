@@ -7,7 +7,7 @@ import { authenticatedService, serviceAuth } from '../../auth/service-key.ts';
 import { ApiError } from '../../errors.ts';
 import { sendReport } from '../../http/report-reply.ts';
 import { letterBreakdown } from '../../letter-breakdown.ts';
-import { smsChargedByDay, type SmsChargedDayRow } from '../../queries/service-charges.ts';
+import { smsChargedByDay, type SmsChargedDayRow } from '../../queries/sms-charges.ts';
 import { serviceLettersByDay, type ServiceLetterDayRow } from '../../queries/service-stats.ts';
 import { SERVICE_AUTH_DOC, serviceIdParam, unixParam, type ServiceStatsDeps } from './context.ts';
 import { peerDate, resolveWindow, type DayWindow } from './periods.ts';
