@@ -6,6 +6,7 @@ import type { ClickHouseClient } from '@notify-stats/clickhouse';
 import { metricsRegistry, type Logger } from '@notify-stats/runtime';
 import { adminAuth, type AdminAuthConfig } from './auth/admin.ts';
 import { registerErrorHandler } from './errors.ts';
+import { limitPerClient } from './http/client-rate-limit.ts';
 import { httpMetrics } from './metrics.ts';
 import adminPipeline, { type IngestControl } from './routes/admin-pipeline.ts';
 import adminRollups, { type RollupControl } from './routes/admin-rollups.ts';
@@ -26,7 +27,12 @@ export interface AppDeps {
   /** Present when the ingest worker runs in this process. */
   ingest?: IngestControl;
   pipelineStatus?: () => Promise<unknown>;
+  /** Report requests per minute per admin client; 0 turns the limit off. */
+  rateLimitPerMinute?: number;
 }
+
+// Generous for people and dashboards, low enough that one runaway script cannot starve the rest.
+export const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
 
 /** Builds the HTTP app without listening, so tests drive it with `inject`. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -69,10 +75,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   );
 
   const routeDeps: RouteDeps = { clickhouse: deps.clickhouse, adminAuth: adminAuth(deps.admin), dataAsOf: deps.dataAsOf };
-  for (const route of REPORT_ROUTES) await app.register(route, routeDeps);
+  await app.register(async (admin) => {
+    await limitPerClient(admin, deps.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE);
+    for (const route of REPORT_ROUTES) await admin.register(route, routeDeps);
+    await admin.register(adminRollups, { ...routeDeps, rollups: deps.rollups });
+    await admin.register(adminPipeline, { ...routeDeps, ingest: deps.ingest, pipelineStatus: deps.pipelineStatus });
+  });
   // Service-scoped statistics (service API keys; the cost summary has its own rate limit).
   await app.register(serviceStats, routeDeps);
-  await app.register(adminRollups, { ...routeDeps, rollups: deps.rollups });
-  await app.register(adminPipeline, { ...routeDeps, ingest: deps.ingest, pipelineStatus: deps.pipelineStatus });
   return app;
 }

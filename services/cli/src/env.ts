@@ -35,6 +35,8 @@ export const apiEnv = dataEnv
     HOST: z.preprocess(blank, z.string().default('127.0.0.1')),
     ADMIN_CLIENT_ID: z.preprocess(blank, z.string().min(1).default('notify-admin')),
     ADMIN_CLIENT_SECRET: z.preprocess(blank, z.string().min(16, 'must be at least 16 characters').optional()),
+    // Report requests per minute per admin client (429 with Retry-After beyond); 0 = no limit.
+    API_RATE_LIMIT_PER_MINUTE: z.preprocess(blank, z.coerce.number().int().min(0).default(600)),
   })
   .superRefine((env, ctx) => {
     if (env.NODE_ENV === 'production' && !env.ADMIN_CLIENT_SECRET) {

@@ -73,7 +73,7 @@ const route: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
   app.get(
     '/platform-stats/data-for-billing-report',
     {
-      preHandler: deps.adminAuth,
+      preValidation: deps.adminAuth,
       schema: {
         summary: 'Billing data per service',
         description: 'Sms cost after the free allowance and letter cost per service, for a range inside one financial year.',

@@ -21,7 +21,7 @@ const route: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
   app.get(
     '/platform-stats/daily-sms-provider-volumes-report',
     {
-      preHandler: deps.adminAuth,
+      preValidation: deps.adminAuth,
       schema: {
         summary: 'Sms volumes per day and provider',
         description: 'Sms volumes and gross cost (no free allowance) per day and provider.',

@@ -21,7 +21,7 @@ const route: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
   app.get(
     '/platform-stats/daily-volumes-report',
     {
-      preHandler: deps.adminAuth,
+      preValidation: deps.adminAuth,
       schema: {
         summary: 'Platform volumes per day',
         description: 'Sms, email and letter volumes for every day in the range that has any billable notification.',

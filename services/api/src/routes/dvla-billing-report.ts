@@ -22,7 +22,7 @@ const route: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
   app.get(
     '/platform-stats/data-for-dvla-billing-report',
     {
-      preHandler: deps.adminAuth,
+      preValidation: deps.adminAuth,
       schema: {
         summary: 'Letters despatched by DVLA',
         description: 'Letters despatched per day, postage, cost threshold, sheets and rate, for a range inside one financial year.',

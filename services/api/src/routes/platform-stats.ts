@@ -42,7 +42,7 @@ const route: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
   app.get(
     '/platform-stats',
     {
-      preHandler: deps.adminAuth,
+      preValidation: deps.adminAuth,
       schema: {
         summary: 'Notifications by type and outcome',
         description: 'Counts of notifications created in the London date range (both default to today), by type.',

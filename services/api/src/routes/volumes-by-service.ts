@@ -51,7 +51,7 @@ const route: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
   app.get(
     '/platform-stats/volumes-by-service',
     {
-      preHandler: deps.adminAuth,
+      preValidation: deps.adminAuth,
       schema: {
         summary: 'Volumes per live service',
         description: 'Gross volumes and letter cost in the range for every live service, with its free sms allowance for FY(end_date).',

@@ -59,6 +59,7 @@ export const apiCommand = () =>
     const api = await startApi({
       clickhouse: ch.client,
       admin: { clientId: env.ADMIN_CLIENT_ID, secret: env.ADMIN_CLIENT_SECRET },
+      rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE,
       readiness: { clickhouse: () => ch.client.ping().then((r) => r.success) },
       port: env.PORT,
       host: env.HOST,

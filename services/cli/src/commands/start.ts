@@ -41,6 +41,7 @@ export async function startCommand(): Promise<void> {
     const api = await startApi({
       clickhouse: ch.client,
       admin: { clientId: env.ADMIN_CLIENT_ID, secret: env.ADMIN_CLIENT_SECRET },
+      rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE,
       readiness: { clickhouse: () => ch.client.ping().then((r) => r.success), ingest: () => ingest.isReady() },
       dataAsOf: async () => rollups.watermark(),
       port: env.PORT,
