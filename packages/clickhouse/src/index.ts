@@ -1,5 +1,17 @@
 export { openClickhouse, queryRows, CLICKHOUSE_SETTINGS, type Clickhouse, type ClickhouseConfig, type ClickHouseClient } from './client.ts';
 export { migrate, loadMigrations, splitStatements, type Migration, type MigrateResult } from './migrate.ts';
+export {
+  renderForTopology,
+  stagingTableSql,
+  clusterSettings,
+  topologyFromEnv,
+  localTableName,
+  replicationPath,
+  PLACEMENT,
+  SINGLE_NODE,
+  type Topology,
+  type Placement,
+} from './topology.ts';
 export * from './tables/raw-events.ts';
 export * from './tables/reference.ts';
 export * from './tables/dirty-days.ts';

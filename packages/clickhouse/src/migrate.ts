@@ -3,6 +3,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from './client.ts';
+import { SINGLE_NODE, renderForTopology, type Topology } from './topology.ts';
 
 const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/', import.meta.url));
 
@@ -45,16 +46,22 @@ export interface MigrateResult {
   skipped: string[];
 }
 
+const SCHEMA_MIGRATIONS = `CREATE TABLE IF NOT EXISTS schema_migrations
+            (version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3))
+            ENGINE = ReplacingMergeTree(applied_at) ORDER BY version`;
+
 /**
  * Applies the migrations not yet recorded in `schema_migrations`. Every statement is idempotent
- * (IF NOT EXISTS), so a run interrupted half-way is simply run again.
+ * (IF NOT EXISTS), so a run interrupted half-way is simply run again. In a cluster (see
+ * topology.ts) each statement is rendered ON CLUSTER first; the files, checksums and records are
+ * the same in both modes.
  */
-export async function migrate(client: ClickHouseClient, migrations = loadMigrations()): Promise<MigrateResult> {
-  await client.command({
-    query: `CREATE TABLE IF NOT EXISTS schema_migrations
-            (version UInt32, name String, checksum String, applied_at DateTime64(3, 'UTC') DEFAULT now64(3))
-            ENGINE = ReplacingMergeTree(applied_at) ORDER BY version`,
-  });
+export async function migrate(
+  client: ClickHouseClient,
+  migrations = loadMigrations(),
+  topology: Topology = SINGLE_NODE,
+): Promise<MigrateResult> {
+  for (const query of renderForTopology(SCHEMA_MIGRATIONS, topology)) await client.command({ query });
   const done = new Map(
     (await queryRows<{ version: number; checksum: string }>(client, 'SELECT version, checksum FROM schema_migrations FINAL')).map(
       (r) => [Number(r.version), r.checksum],
@@ -70,7 +77,9 @@ export async function migrate(client: ClickHouseClient, migrations = loadMigrati
       result.skipped.push(m.name);
       continue;
     }
-    for (const statement of m.statements) await client.command({ query: statement });
+    for (const statement of m.statements) {
+      for (const query of renderForTopology(statement, topology)) await client.command({ query });
+    }
     await client.insert({
       table: 'schema_migrations',
       values: [{ version: m.version, name: m.name, checksum: m.checksum }],

@@ -1,0 +1,353 @@
+/**
+ * One set of migration files, two topologies.
+ *
+ * Single node (the embedded engine, or one server): every statement runs exactly as written.
+ *
+ * Cluster (`CLICKHOUSE_CLUSTER` set): every statement is rendered `ON CLUSTER`, every MergeTree
+ * becomes its `Replicated*` twin with the original engine arguments kept after the Keeper path
+ * and replica name, and each table is placed by the table `PLACEMENT` below:
+ *
+ * - **Sharded** tables (the raw layer, which grows without bound) become `<name>_local` on every
+ *   node plus a `Distributed` table under the original name, so ingest, rollups and api keep using
+ *   the names they use today, for reads and writes alike.
+ *   The shard key is `cityHash64(notification_id)` for everything about notifications:
+ *   - the day's status and billing facts take the newest snapshot per notification (argMax per
+ *     notification_id): with every event of a notification on one shard, each shard can finish
+ *     that GROUP BY by itself (`optimize_distributed_group_by_sharding_key`), and `FINAL` or the
+ *     ReplacingMergeTree merge collapses duplicates of an event, which always share its shard;
+ *   - `letter_events` is filled by a materialized view on `notification_events_local`, so it
+ *     lives on the shard of its notification whatever its own Distributed table says; its key is
+ *     declared the same so that an insert through it would land in the same place;
+ *   - `letter_despatches` uses the same key, so the despatch rollup's and expand.ts's
+ *     `... FROM letter_events | letter_despatches WHERE notification_id IN (SELECT notification_id
+ *     FROM letter_despatches ...)` stay shard-local (`distributed_product_mode = 'local'` is correct
+ *     because both sides are co-sharded); the join of the two per-letter results runs on the initiator.
+ *   `inbound_sms` is counted once per `inbound_sms_id` (GROUP BY inbound_sms_id), so it is
+ *   sharded by `cityHash64(inbound_sms_id)`: all events of one message meet on one shard.
+ * - **Replicated everywhere** (one replication group that every node joins, i.e. one shard with
+ *   all nodes as replicas): the fact tables, the reference data and the bookkeeping tables. They
+ *   are small next to the raw layer. A day is published with `ALTER TABLE fact REPLACE PARTITION`,
+ *   which on a ReplicatedMergeTree is one replicated operation: every node swaps the day
+ *   atomically, and the api reads facts and reference data locally on whatever node it talks to.
+ *   Their Keeper path uses the literal shard name `all` instead of `{shard}`, so the
+ *   `{replica}` macro must be unique across the whole cluster (e.g. the host name).
+ *
+ * How the rollups run against this (the SQL in services/rollups does not change):
+ * - `INSERT INTO <staging> SELECT ... FROM (SELECT notification_id, argMax(...) FROM
+ *   notification_events WHERE created_day = {day} GROUP BY notification_id)`: the inner query reads
+ *   the Distributed table. That is correct even without the sharding (the initiator merges the
+ *   argMax states of every shard); because a notification lives on one shard the shards return
+ *   finished groups and the initiator only does the outer GROUP BY. `distributed_group_by_no_merge`
+ *   would also be correct, for the same reason, but is not needed. The reference data the query
+ *   joins (`ref_letter_rates`, `ref_sms_rates`) is replicated everywhere, so it is read locally.
+ * - The staging table is a plain, non-replicated MergeTree on the node the rollups talk to, with
+ *   the fact table's columns, partition key and ORDER BY (`stagingTableSql` below);
+ *   `REPLACE PARTITION ... FROM` a non-replicated table into a replicated one is allowed: the other
+ *   replicas fetch the new parts from the node that ran it. `CREATE TABLE x AS fact` alone would
+ *   copy the Replicated engine and its Keeper path, i.e. try to join the fact table's replication
+ *   group. The staging table, the INSERT and the REPLACE PARTITION must therefore all run on one
+ *   node: the rollups' CLICKHOUSE_URL must name one node, not a load balancer.
+ * - `clusterSettings()` lists the query settings the cluster needs (foreground Distributed inserts
+ *   so that "the rows are visible before the dirty mark" still holds, co-sharded IN subqueries,
+ *   replicas chosen in one order by every process, REPLACE PARTITION waiting for all replicas).
+ *
+ * `renderForTopology` is a pure function of the statement text: single-node output is the input,
+ * byte for byte, and a statement this module cannot place (a new table without a PLACEMENT entry,
+ * an ALTER, a non-MergeTree engine) is refused in cluster mode rather than guessed.
+ */
+import type { ClickHouseSettings } from '@clickhouse/client';
+
+export type Topology = { kind: 'single' } | { kind: 'cluster'; cluster: string; database?: string };
+
+export const SINGLE_NODE: Topology = { kind: 'single' };
+
+export type Placement =
+  /** `<name>_local` (Replicated*MergeTree per shard) + `Distributed` `<name>` with this key. */
+  | { kind: 'sharded'; shardKey: string; why: string }
+  /** One Replicated*MergeTree group that every node of the cluster joins. */
+  | { kind: 'replicated'; why: string }
+  /** A materialized view created on every node, reading and writing local tables. */
+  | { kind: 'view'; why: string };
+
+const BY_NOTIFICATION = 'cityHash64(notification_id)';
+
+/** Every table and view the migrations create (and `schema_migrations`), with where it lives in a cluster. */
+export const PLACEMENT: Readonly<Record<string, Placement>> = {
+  notification_events: { kind: 'sharded', shardKey: BY_NOTIFICATION, why: 'newest snapshot per notification is computed shard-locally' },
+  letter_events: { kind: 'sharded', shardKey: BY_NOTIFICATION, why: 'filled by letter_events_mv on the shard of its notification' },
+  letter_events_mv: { kind: 'view', why: 'notification_events_local -> letter_events_local on each node' },
+  letter_despatches: { kind: 'sharded', shardKey: BY_NOTIFICATION, why: 'co-sharded with letter_events for the despatch rollup' },
+  inbound_sms: { kind: 'sharded', shardKey: 'cityHash64(inbound_sms_id)', why: 'counted once per inbound_sms_id' },
+  ref_organisations: { kind: 'replicated', why: 'reference data, joined locally' },
+  ref_services: { kind: 'replicated', why: 'reference data, joined locally' },
+  ref_annual_billing: { kind: 'replicated', why: 'reference data, joined locally' },
+  ref_sms_rates: { kind: 'replicated', why: 'reference data, joined locally by the billing rollup' },
+  ref_letter_rates: { kind: 'replicated', why: 'reference data, joined locally by the billing and despatch rollups' },
+  ref_api_keys: { kind: 'replicated', why: 'reference data, read locally by the api' },
+  fact_notification_status: { kind: 'replicated', why: 'REPLACE PARTITION is one replicated operation; reports read locally' },
+  fact_billing: { kind: 'replicated', why: 'REPLACE PARTITION is one replicated operation; reports read locally' },
+  fact_letter_despatch: { kind: 'replicated', why: 'REPLACE PARTITION is one replicated operation; reports read locally' },
+  dirty_days: { kind: 'replicated', why: 'bookkeeping: small, read by every rollup' },
+  day_builds: { kind: 'replicated', why: 'bookkeeping: small, read by rollups and api' },
+  pipeline_state: { kind: 'replicated', why: 'bookkeeping: small' },
+  schema_migrations: { kind: 'replicated', why: 'migrate() records each migration once for the whole cluster' },
+};
+
+/** Name of the per-node table behind a table: `<name>_local` when sharded, the name itself otherwise. */
+export function localTableName(table: string): string {
+  return PLACEMENT[table]?.kind === 'sharded' ? `${table}_local` : table;
+}
+
+/** Keeper path of a table's replication group: per shard for sharded tables, one group (`all`) otherwise. */
+export function replicationPath(table: string): string {
+  const shard = PLACEMENT[table]?.kind === 'sharded' ? '{shard}' : 'all';
+  return `/clickhouse/tables/${shard}/{database}/${localTableName(table)}`;
+}
+
+const IDENT = /^[A-Za-z_][A-Za-z0-9_]*$/;
+// A cluster name from remote_servers, or a macro such as {cluster}.
+const CLUSTER_NAME = /^[A-Za-z0-9_.{}-]+$/;
+
+/** `CLICKHOUSE_CLUSTER` set means cluster mode; the database is the path of `CLICKHOUSE_URL` when it has one. */
+export function topologyFromEnv(env: { CLICKHOUSE_CLUSTER?: string | undefined; CLICKHOUSE_URL?: string | undefined }): Topology {
+  if (!env.CLICKHOUSE_CLUSTER) return SINGLE_NODE;
+  const database = env.CLICKHOUSE_URL ? new URL(env.CLICKHOUSE_URL).pathname.replace(/^\/+|\/+$/g, '') : '';
+  return database ? { kind: 'cluster', cluster: env.CLICKHOUSE_CLUSTER, database } : { kind: 'cluster', cluster: env.CLICKHOUSE_CLUSTER };
+}
+
+function checkTopology(t: Extract<Topology, { kind: 'cluster' }>): void {
+  if (!CLUSTER_NAME.test(t.cluster)) throw new Error(`invalid cluster name ${JSON.stringify(t.cluster)}`);
+  if (t.database !== undefined && !IDENT.test(t.database)) throw new Error(`invalid database name ${JSON.stringify(t.database)}`);
+}
+
+const onCluster = (cluster: string) => `ON CLUSTER ${IDENT.test(cluster) ? cluster : `'${cluster}'`}`;
+
+/** Index of the bracket closing the one at `open`, skipping quoted text. */
+function closingBracket(text: string, open: number): number {
+  let depth = 0;
+  let quote: string | null = null;
+  for (let i = open; i < text.length; i++) {
+    const c = text[i];
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = null;
+    } else if (c === "'" || c === '"' || c === '`') quote = c;
+    else if (c === '(') depth++;
+    else if (c === ')' && --depth === 0) return i;
+  }
+  throw new Error('unbalanced brackets in statement');
+}
+
+/** Top-level comma-separated elements of a bracketed list's inside. */
+function splitTopLevel(inside: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quote: string | null = null;
+  let start = 0;
+  for (let i = 0; i < inside.length; i++) {
+    const c = inside[i];
+    if (quote) {
+      if (c === '\\') i++;
+      else if (c === quote) quote = null;
+    } else if (c === "'" || c === '"' || c === '`') quote = c;
+    else if (c === '(') depth++;
+    else if (c === ')') depth--;
+    else if (c === ',' && depth === 0) {
+      parts.push(inside.slice(start, i));
+      start = i + 1;
+    }
+  }
+  parts.push(inside.slice(start));
+  return parts.map((p) => p.trim()).filter(Boolean);
+}
+
+const CREATE_TABLE = /^CREATE\s+TABLE\s+(IF\s+NOT\s+EXISTS\s+)?([A-Za-z_][A-Za-z0-9_.]*)/i;
+const CREATE_MV = /^(CREATE\s+MATERIALIZED\s+VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?)([A-Za-z_][A-Za-z0-9_.]*)(\s+TO\s+)([A-Za-z_][A-Za-z0-9_.]*)(\s+AS\s)/i;
+
+export interface ParsedCreateTable {
+  table: string;
+  ifNotExists: boolean;
+  /** Where the table name starts and ends in the statement. */
+  nameStart: number;
+  nameEnd: number;
+  /** The column list's inside (between its brackets). */
+  columns: string;
+  /** Engine name as written (`ReplacingMergeTree`), where it starts, and its arguments (`''` when none). */
+  engine: string;
+  engineStart: number;
+  engineArgs: string;
+  /** Everything after the engine and its arguments (PARTITION BY, ORDER BY, SETTINGS...). */
+  rest: string;
+}
+
+/** Reads the parts of `CREATE TABLE [IF NOT EXISTS] name (columns) ENGINE = X[(args)] rest` that the rendering needs. */
+export function parseCreateTable(statement: string): ParsedCreateTable {
+  const head = CREATE_TABLE.exec(statement);
+  if (!head?.[2]) throw new Error(`not a CREATE TABLE statement: ${statement.slice(0, 80)}`);
+  const table = head[2];
+  if (!IDENT.test(table)) throw new Error(`qualified table names are not supported: ${table}`);
+  const nameEnd = head[0].length;
+  const open = statement.indexOf('(', nameEnd);
+  if (open < 0 || statement.slice(nameEnd, open).trim() !== '') {
+    throw new Error(`CREATE TABLE ${table} must list its columns (CREATE TABLE ... AS is not supported)`);
+  }
+  const close = closingBracket(statement, open);
+  const engineMatch = /^\s*ENGINE\s*=\s*([A-Za-z_][A-Za-z0-9_]*)/i.exec(statement.slice(close + 1));
+  if (!engineMatch?.[1]) throw new Error(`CREATE TABLE ${table} has no ENGINE = ... after its columns`);
+  const engine = engineMatch[1];
+  const engineStart = close + 1 + engineMatch[0].length - engine.length;
+  let after = engineStart + engine.length;
+  let engineArgs = '';
+  if (statement[after] === '(') {
+    const argsClose = closingBracket(statement, after);
+    engineArgs = statement.slice(after + 1, argsClose).trim();
+    after = argsClose + 1;
+  }
+  return {
+    table,
+    ifNotExists: Boolean(head[1]),
+    nameStart: nameEnd - table.length,
+    nameEnd,
+    columns: statement.slice(open + 1, close),
+    engine,
+    engineStart,
+    engineArgs,
+    rest: statement.slice(after),
+  };
+}
+
+/** Column definitions of a column list, without its INDEX / PROJECTION / CONSTRAINT entries. */
+export function columnDefinitions(columns: string): string[] {
+  return splitTopLevel(columns).filter((c) => !/^(INDEX|PROJECTION|CONSTRAINT)\s/i.test(c));
+}
+
+function placementOf(name: string): Placement {
+  const placement = PLACEMENT[name];
+  if (!placement) throw new Error(`${name} has no placement for cluster mode: add it to PLACEMENT in packages/clickhouse/src/topology.ts`);
+  return placement;
+}
+
+function renderTable(statement: string, t: Extract<Topology, { kind: 'cluster' }>): string[] {
+  const p = parseCreateTable(statement);
+  const placement = placementOf(p.table);
+  if (placement.kind === 'view') throw new Error(`${p.table} is placed as a view but created as a table`);
+  if (!/MergeTree$/.test(p.engine) || /^(Replicated|Shared)/.test(p.engine)) {
+    throw new Error(`${p.table}: engine ${p.engine} cannot be rendered for a cluster (write a non-replicated *MergeTree)`);
+  }
+  const local = localTableName(p.table);
+  const args = [`'${replicationPath(p.table)}'`, `'{replica}'`, ...(p.engineArgs ? [p.engineArgs] : [])].join(', ');
+  const localDdl =
+    statement.slice(0, p.nameStart) +
+    `${local} ${onCluster(t.cluster)}` +
+    statement.slice(p.nameEnd, p.engineStart) +
+    `Replicated${p.engine}(${args})` +
+    p.rest;
+  if (placement.kind === 'replicated') return [localDdl];
+
+  const database = t.database === undefined ? 'currentDatabase()' : `'${t.database}'`;
+  const distributed = [
+    `CREATE TABLE ${p.ifNotExists ? 'IF NOT EXISTS ' : ''}${p.table} ${onCluster(t.cluster)}`,
+    '(',
+    `    ${columnDefinitions(p.columns).join(',\n    ')}`,
+    ')',
+    `ENGINE = Distributed('${t.cluster}', ${database}, '${local}', ${placement.shardKey})`,
+  ].join('\n');
+  return [localDdl, distributed];
+}
+
+function renderView(statement: string, t: Extract<Topology, { kind: 'cluster' }>): string[] {
+  const head = CREATE_MV.exec(statement);
+  const [, create, view, to, target, as] = head ?? [];
+  if (!create || !view || !to || !target || !as) {
+    throw new Error(`materialized views must be written CREATE MATERIALIZED VIEW name TO table AS SELECT ...`);
+  }
+  if (!IDENT.test(view) || !IDENT.test(target)) throw new Error(`qualified names are not supported: ${view} TO ${target}`);
+  if (placementOf(view).kind !== 'view') throw new Error(`${view} is a materialized view but not placed as one`);
+  const targetPlacement = placementOf(target);
+  if (targetPlacement.kind === 'view') throw new Error(`${view} writes to ${target}, which is a view`);
+
+  const select = statement.slice(`${create}${view}${to}${target}${as}`.length);
+  const sources: string[] = [];
+  const renderedSelect = select.replace(/\b(FROM|JOIN)(\s+)([A-Za-z_][A-Za-z0-9_.]*)/gi, (_m, kw: string, ws: string, name: string) => {
+    const source = placementOf(name);
+    if (source.kind === 'view') throw new Error(`${view} reads from ${name}, which is a view`);
+    sources.push(name);
+    return `${kw}${ws}${localTableName(name)}`;
+  });
+  if (sources.length === 0) throw new Error(`${view}: no source table found after FROM`);
+  for (const name of sources) {
+    const source = placementOf(name);
+    // A view fires on the node that received the insert into its source: a sharded target must be
+    // keyed like its source (rows stay on their shard); a replicated source cannot feed a sharded target.
+    if (targetPlacement.kind === 'sharded' && (source.kind !== 'sharded' || source.shardKey !== targetPlacement.shardKey)) {
+      throw new Error(`${view}: ${target} is sharded by ${targetPlacement.shardKey} but ${name} is not`);
+    }
+  }
+  const rendered = `${create}${view} ${onCluster(t.cluster)}${to}${localTableName(target)}${as}${renderedSelect}`;
+  return [rendered];
+}
+
+/**
+ * The statement(s) to run for one migration statement. Single node: `[statement]`, unchanged.
+ * Cluster: `CREATE TABLE` -> the Replicated local table (and a Distributed table for a sharded
+ * one); `CREATE MATERIALIZED VIEW ... TO t AS SELECT ... FROM s` -> the view on every node, from
+ * and to the local tables.
+ */
+export function renderForTopology(statement: string, topology: Topology): string[] {
+  if (topology.kind === 'single') return [statement];
+  checkTopology(topology);
+  const text = statement.trim();
+  if (CREATE_MV.test(text)) return renderView(text, topology);
+  if (CREATE_TABLE.test(text)) return renderTable(text, topology);
+  throw new Error(
+    `cluster mode renders CREATE TABLE and CREATE MATERIALIZED VIEW only; extend renderForTopology for: ${text.slice(0, 80)}`,
+  );
+}
+
+/**
+ * DDL of a rollup run's staging copy of a fact table. Single node: `CREATE TABLE x AS fact`, as
+ * today. Cluster: a plain MergeTree on this node only (no ON CLUSTER, no Keeper path), with the
+ * fact table's columns, engine, partition key and ORDER BY taken from its migration statement,
+ * so that `REPLACE PARTITION ... FROM` accepts it.
+ */
+export function stagingTableSql(staging: string, factTable: string, topology: Topology, statements: readonly string[] = []): string {
+  if (!IDENT.test(staging) || !IDENT.test(factTable)) throw new Error(`unsafe identifier ${staging} / ${factTable}`);
+  if (topology.kind === 'single') return `CREATE TABLE IF NOT EXISTS ${staging} AS ${factTable}`;
+  const create = statements.find((s) => {
+    const head = CREATE_TABLE.exec(s.trim());
+    return head?.[2] === factTable;
+  });
+  if (!create) throw new Error(`no CREATE TABLE ${factTable} among the migration statements given`);
+  const p = parseCreateTable(create.trim());
+  const engine = p.engineArgs ? `${p.engine}(${p.engineArgs})` : p.engine;
+  return `CREATE TABLE IF NOT EXISTS ${staging} AS ${factTable} ENGINE = ${engine} ${p.rest.trim().replace(/\s+/g, ' ')}`;
+}
+
+/**
+ * Query settings a cluster needs, for every client of it (`{}` on a single node):
+ * - `distributed_foreground_insert`: an INSERT into a Distributed table returns once the rows are
+ *   on their shards, not queued on the node that took it; ingest writes the dirty mark after the
+ *   rows, and the rollups rely on "marked means visible".
+ * - `prefer_localhost_replica = 0` + `load_balancing = 'first_or_random'`: ingest's writes and the
+ *   rollups' reads go to the same (first healthy) replica of each shard, whichever node they talk to.
+ * - `distributed_product_mode = 'local'`: `IN (SELECT ... FROM <sharded>)` inside a query on a
+ *   sharded table runs against the local table of each shard; correct for the co-sharded
+ *   letter_despatches / letter_events queries of the rollups.
+ * - `optimize_distributed_group_by_sharding_key` (which needs `optimize_skip_unused_shards`):
+ *   GROUP BY notification_id finishes on the shards. Valid because every row was inserted through
+ *   the Distributed table (or the view on the shard's local table), i.e. placed by the shard key.
+ * - `alter_sync = 2`: REPLACE / DROP PARTITION on a fact table returns once every replica has the
+ *   new day, before the build is recorded (reports on any node never see a build without its day).
+ */
+export function clusterSettings(topology: Topology): ClickHouseSettings {
+  if (topology.kind === 'single') return {};
+  return {
+    distributed_foreground_insert: 1,
+    prefer_localhost_replica: 0,
+    load_balancing: 'first_or_random',
+    distributed_product_mode: 'local',
+    optimize_distributed_group_by_sharding_key: 1,
+    optimize_skip_unused_shards: 1,
+    alter_sync: '2',
+  };
+}

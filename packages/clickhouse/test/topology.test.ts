@@ -1,0 +1,347 @@
+// Cluster rendering of the migrations (topology.ts). No ClickHouse cluster can run here, so the
+// cluster DDL is checked as text, parsed by the embedded engine (formatQuery), and, with the
+// replication stripped off again, executed on the embedded engine. Single-node rendering is the
+// identity and still migrates a real embedded engine (this file's own temp folder, vitest 'forks').
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClickHouseClient } from '@clickhouse/client';
+import { openClickhouse, queryRows, type Clickhouse } from '../src/client.ts';
+import { loadMigrations, migrate } from '../src/migrate.ts';
+import {
+  PLACEMENT,
+  SINGLE_NODE,
+  clusterSettings,
+  columnDefinitions,
+  parseCreateTable,
+  renderForTopology,
+  stagingTableSql,
+  topologyFromEnv,
+  type Topology,
+} from '../src/topology.ts';
+
+const CLUSTER = 'notify_cluster';
+const cluster: Topology = { kind: 'cluster', cluster: CLUSTER };
+const migrations = loadMigrations();
+const statements = migrations.flatMap((m) => m.statements);
+const rendered = statements.map((s) => renderForTopology(s, cluster));
+const all = rendered.flat();
+
+// Written by hand from migrations/*.sql and the placement decided in topology.ts.
+const SHARD_KEYS: Record<string, string> = {
+  notification_events: 'cityHash64(notification_id)',
+  letter_events: 'cityHash64(notification_id)',
+  letter_despatches: 'cityHash64(notification_id)',
+  inbound_sms: 'cityHash64(inbound_sms_id)',
+};
+const all_ = (t: string) => `'/clickhouse/tables/all/{database}/${t}', '{replica}'`;
+const shard_ = (t: string) => `'/clickhouse/tables/{shard}/{database}/${t}_local', '{replica}'`;
+const ENGINES: Record<string, string> = {
+  notification_events: `ReplicatedReplacingMergeTree(${shard_('notification_events')})`,
+  letter_events: `ReplicatedReplacingMergeTree(${shard_('letter_events')})`,
+  letter_despatches: `ReplicatedReplacingMergeTree(${shard_('letter_despatches')})`,
+  inbound_sms: `ReplicatedReplacingMergeTree(${shard_('inbound_sms')})`,
+  ref_organisations: `ReplicatedReplacingMergeTree(${all_('ref_organisations')}, version, is_deleted)`,
+  ref_services: `ReplicatedReplacingMergeTree(${all_('ref_services')}, version, is_deleted)`,
+  ref_annual_billing: `ReplicatedReplacingMergeTree(${all_('ref_annual_billing')}, version, is_deleted)`,
+  ref_sms_rates: `ReplicatedReplacingMergeTree(${all_('ref_sms_rates')}, version, is_deleted)`,
+  ref_letter_rates: `ReplicatedReplacingMergeTree(${all_('ref_letter_rates')}, version, is_deleted)`,
+  ref_api_keys: `ReplicatedReplacingMergeTree(${all_('ref_api_keys')}, version, is_deleted)`,
+  fact_notification_status: `ReplicatedMergeTree(${all_('fact_notification_status')})`,
+  fact_billing: `ReplicatedMergeTree(${all_('fact_billing')})`,
+  fact_letter_despatch: `ReplicatedMergeTree(${all_('fact_letter_despatch')})`,
+  dirty_days: `ReplicatedReplacingMergeTree(${all_('dirty_days')}, marked_at)`,
+  day_builds: `ReplicatedReplacingMergeTree(${all_('day_builds')}, started_at)`,
+  pipeline_state: `ReplicatedReplacingMergeTree(${all_('pipeline_state')}, updated_at)`,
+};
+const TABLES = Object.keys(ENGINES);
+
+const nameOf = (sql: string) => /^CREATE (?:TABLE|MATERIALIZED VIEW) IF NOT EXISTS (\w+)/.exec(sql)?.[1] ?? '';
+const engineOf = (sql: string) => /\nENGINE = (.*)$/m.exec(sql)?.[1] ?? '';
+const byName = new Map(all.map((s) => [nameOf(s), s]));
+const get = (name: string) => {
+  const s = byName.get(name);
+  if (!s) throw new Error(`no rendered statement creates ${name}`);
+  return s;
+};
+
+/** The inverse of the cluster rendering for local tables and views: no ON CLUSTER, no Keeper path. */
+const decluster = (sql: string) =>
+  sql
+    .replace(` ON CLUSTER ${CLUSTER}`, '')
+    .replace(/Replicated(\w*MergeTree)\('[^']*', '\{replica\}'(?:, ([^)]*))?\)/, (_m, engine: string, args?: string) =>
+      args ? `${engine}(${args})` : engine,
+    );
+
+describe('single node: the statements run as written', () => {
+  it('renders every migration statement to itself, byte for byte', () => {
+    for (const s of statements) {
+      const out = renderForTopology(s, SINGLE_NODE);
+      expect(out).toHaveLength(1);
+      expect(out[0]).toBe(s);
+    }
+    expect(renderForTopology('anything at all; even not SQL', { kind: 'single' })).toEqual(['anything at all; even not SQL']);
+  });
+
+  it('the staging copy is CREATE TABLE ... AS the fact table, as before', () => {
+    expect(stagingTableSql('_staging_x_fact_billing', 'fact_billing', SINGLE_NODE)).toBe(
+      'CREATE TABLE IF NOT EXISTS _staging_x_fact_billing AS fact_billing',
+    );
+    expect(clusterSettings(SINGLE_NODE)).toEqual({});
+  });
+});
+
+describe('placement', () => {
+  it('places every table and view the migrations create, and schema_migrations, and nothing else', () => {
+    const created = statements.map(nameOf).sort();
+    expect(created).toEqual([...TABLES, 'letter_events_mv'].sort());
+    expect(Object.keys(PLACEMENT).sort()).toEqual([...created, 'schema_migrations'].sort());
+  });
+
+  it('shards the raw layer by notification (inbound sms by message) and replicates the rest everywhere', () => {
+    const sharded = Object.entries(PLACEMENT).flatMap(([t, p]) => (p.kind === 'sharded' ? [[t, p.shardKey]] : []));
+    expect(Object.fromEntries(sharded)).toEqual(SHARD_KEYS);
+    const replicated = Object.entries(PLACEMENT).flatMap(([t, p]) => (p.kind === 'replicated' ? [t] : []));
+    expect(replicated.sort()).toEqual([...TABLES.filter((t) => !(t in SHARD_KEYS)), 'schema_migrations'].sort());
+    expect(PLACEMENT.letter_events_mv?.kind).toBe('view');
+  });
+});
+
+describe('cluster rendering of every migration statement', () => {
+  it('gives a local table per statement, plus a Distributed table per sharded table', () => {
+    expect(statements).toHaveLength(17);
+    expect(all).toHaveLength(17 + Object.keys(SHARD_KEYS).length);
+    expect([...byName.keys()].sort()).toEqual(
+      [...TABLES.map((t) => (t in SHARD_KEYS ? `${t}_local` : t)), ...Object.keys(SHARD_KEYS), 'letter_events_mv'].sort(),
+    );
+  });
+
+  it('puts ON CLUSTER right after the name of every table and view', () => {
+    for (const s of all) {
+      expect(s).toMatch(new RegExp(`^CREATE (TABLE|MATERIALIZED VIEW) IF NOT EXISTS \\w+ ON CLUSTER ${CLUSTER}\\s`));
+      expect(s.match(/ON CLUSTER/g)).toHaveLength(1);
+    }
+  });
+
+  it('gives every local table its Replicated engine with the Keeper path, {replica} and the original engine arguments', () => {
+    for (const t of TABLES) {
+      const local = t in SHARD_KEYS ? `${t}_local` : t;
+      expect(engineOf(get(local)), t).toBe(ENGINES[t]);
+    }
+    // No MergeTree is left unreplicated.
+    for (const s of all) {
+      if (s.startsWith('CREATE TABLE')) expect(engineOf(s)).toMatch(/^(Replicated\w*MergeTree|Distributed)\(/);
+    }
+  });
+
+  it('changes nothing else: columns, indexes, PARTITION BY and ORDER BY are kept', () => {
+    for (const [i, s] of statements.entries()) {
+      const [local] = rendered[i] ?? [];
+      expect(decluster(local ?? '').replace(/(\w+)_local\b/g, '$1')).toBe(s);
+    }
+  });
+
+  it('adds a Distributed table under the original name for each sharded table, keyed as chosen', () => {
+    for (const [t, key] of Object.entries(SHARD_KEYS)) {
+      const dist = get(t);
+      expect(engineOf(dist)).toBe(`Distributed('${CLUSTER}', currentDatabase(), '${t}_local', ${key})`);
+      // Same columns as the local table, without its data-skipping indexes.
+      const local = parseCreateTable(decluster(get(`${t}_local`)));
+      const cols = columnDefinitions(parseCreateTable(decluster(dist)).columns);
+      expect(cols).toEqual(columnDefinitions(local.columns));
+      expect(cols.join('\n')).not.toMatch(/INDEX/);
+      // The shard key's column is a column of the table.
+      const keyColumn = /cityHash64\((\w+)\)/.exec(key)?.[1] ?? '';
+      expect(cols.map((c) => c.split(/\s+/)[0])).toContain(keyColumn);
+    }
+    expect(get('letter_despatches_local')).toContain('INDEX despatched_on_idx despatched_on TYPE minmax GRANULARITY 1');
+  });
+
+  it('makes the materialized view read and write the local tables on each node', () => {
+    const mv = get('letter_events_mv');
+    expect(mv).toMatch(new RegExp(`^CREATE MATERIALIZED VIEW IF NOT EXISTS letter_events_mv ON CLUSTER ${CLUSTER} TO letter_events_local AS\\n`));
+    expect(mv).toMatch(/\nFROM notification_events_local\n/);
+    expect(mv).toContain("WHERE notification_type = 'letter'");
+    expect(mv).not.toMatch(/\b(FROM|TO) (notification_events|letter_events)\b(?!_local)/);
+  });
+
+  it('renders schema_migrations replicated everywhere, and records migrations the same way as on a single node', async () => {
+    const calls = async (topology: Topology) => {
+      const commands: string[] = [];
+      const inserts: unknown[] = [];
+      const fake = {
+        command: async ({ query }: { query: string }) => void commands.push(query),
+        query: async () => ({ json: async () => [] }),
+        insert: async (p: { table: string; values: unknown[] }) => void inserts.push([p.table, p.values]),
+      } as unknown as ClickHouseClient;
+      const result = await migrate(fake, migrations, topology);
+      return { commands, inserts, result };
+    };
+    const single = await calls(SINGLE_NODE);
+    const onCluster = await calls(cluster);
+    expect(onCluster.result).toEqual(single.result);
+    expect(onCluster.inserts).toEqual(single.inserts);
+    expect(single.commands.slice(1)).toEqual(statements);
+    expect(onCluster.commands.slice(1)).toEqual(all);
+    expect(onCluster.commands[0]).toMatch(
+      new RegExp(`^CREATE TABLE IF NOT EXISTS schema_migrations ON CLUSTER ${CLUSTER}\\s`),
+    );
+    expect(onCluster.commands[0]).toContain(
+      "ENGINE = ReplicatedReplacingMergeTree('/clickhouse/tables/all/{database}/schema_migrations', '{replica}', applied_at) ORDER BY version",
+    );
+  });
+
+  it('names the database when given, and quotes a cluster macro', () => {
+    const out = renderForTopology(statements[0] ?? '', { kind: 'cluster', cluster: '{cluster}', database: 'notify' });
+    expect(out[0]).toContain("notification_events_local ON CLUSTER '{cluster}'\n(");
+    expect(engineOf(out[1] ?? '')).toBe("Distributed('{cluster}', 'notify', 'notification_events_local', cityHash64(notification_id))");
+  });
+
+  it('refuses what it cannot place rather than guessing', () => {
+    const t = cluster;
+    expect(() => renderForTopology('CREATE TABLE IF NOT EXISTS mystery (x UInt8) ENGINE = MergeTree ORDER BY x', t)).toThrow(
+      /mystery has no placement/,
+    );
+    expect(() => renderForTopology('ALTER TABLE fact_billing ADD COLUMN x UInt8', t)).toThrow(/CREATE TABLE and CREATE MATERIALIZED VIEW only/);
+    expect(() => renderForTopology('CREATE TABLE IF NOT EXISTS dirty_days (x UInt8) ENGINE = Memory', t)).toThrow(/engine Memory/);
+    expect(() => renderForTopology('CREATE TABLE IF NOT EXISTS dirty_days AS day_builds', t)).toThrow(/must list its columns/);
+    expect(() =>
+      renderForTopology(
+        'CREATE MATERIALIZED VIEW IF NOT EXISTS letter_events_mv TO letter_events AS SELECT * FROM ref_services',
+        t,
+      ),
+    ).toThrow(/letter_events is sharded by .* but ref_services is not/);
+    expect(() => renderForTopology(statements[0] ?? '', { kind: 'cluster', cluster: "c'; DROP TABLE x; --" })).toThrow(/invalid cluster name/);
+    expect(() => renderForTopology(statements[0] ?? '', { kind: 'cluster', cluster: 'c', database: 'a.b' })).toThrow(/invalid database/);
+  });
+
+  it('derives the topology from the environment', () => {
+    expect(topologyFromEnv({})).toEqual(SINGLE_NODE);
+    expect(topologyFromEnv({ CLICKHOUSE_URL: 'http://h:8123/notify' })).toEqual(SINGLE_NODE);
+    expect(topologyFromEnv({ CLICKHOUSE_CLUSTER: 'c1', CLICKHOUSE_URL: 'http://u:p@h:8123/notify' })).toEqual({
+      kind: 'cluster',
+      cluster: 'c1',
+      database: 'notify',
+    });
+    expect(topologyFromEnv({ CLICKHOUSE_CLUSTER: 'c1', CLICKHOUSE_URL: 'http://h:8123' })).toEqual({ kind: 'cluster', cluster: 'c1' });
+  });
+
+  it('makes the staging copy a plain local MergeTree with the fact table storage clause', () => {
+    expect(stagingTableSql('_staging_r_fact_billing', 'fact_billing', cluster, statements)).toBe(
+      'CREATE TABLE IF NOT EXISTS _staging_r_fact_billing AS fact_billing ENGINE = MergeTree PARTITION BY day ' +
+        'ORDER BY (day, service_id, notification_type, provider, rate_multiplier, international, rate, postage, sheets, template_id)',
+    );
+    expect(() => stagingTableSql('_s', 'fact_billing', cluster)).toThrow(/no CREATE TABLE fact_billing/);
+    expect(clusterSettings(cluster)).toMatchObject({ distributed_foreground_insert: 1, distributed_product_mode: 'local' });
+  });
+});
+
+describe('on the embedded engine', () => {
+  let dir: string;
+  let ch: Clickhouse;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'notify-stats-topology-test-'));
+    ch = await openClickhouse({ path: dir });
+  });
+
+  afterAll(async () => {
+    await ch?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const tables = async () =>
+    (await queryRows<{ name: string }>(ch.client, 'SELECT name FROM system.tables WHERE database = currentDatabase() ORDER BY name')).map(
+      (r) => r.name,
+    );
+
+  it('single-node rendering still migrates a fresh engine, and the view feeds letter_events', async () => {
+    expect(await migrate(ch.client, loadMigrations(), SINGLE_NODE)).toEqual({ applied: migrations.map((m) => m.name), skipped: [] });
+    expect(await tables()).toEqual([...TABLES, 'letter_events_mv', 'schema_migrations'].sort());
+    expect(await migrate(ch.client)).toEqual({ applied: [], skipped: migrations.map((m) => m.name) });
+  });
+
+  it('parses every cluster statement (ON CLUSTER, Replicated engines, Distributed)', async () => {
+    for (const s of all) {
+      const [row] = await queryRows<{ f: string }>(ch.client, 'SELECT formatQuery({q: String}) AS f', { q: s });
+      const f = row?.f ?? '';
+      expect(f, s).toMatch(new RegExp(`ON CLUSTER ${CLUSTER}`));
+      expect(f).toMatch(/ENGINE = (Replicated\w*MergeTree|Distributed)\(|TO letter_events_local/);
+    }
+    // The check has teeth: a broken statement does not parse.
+    await expect(
+      queryRows(ch.client, 'SELECT formatQuery({q: String}) AS f', { q: get('fact_billing').replace("'{replica}')", "'{replica}'") }),
+    ).rejects.toThrow(/Syntax error/);
+  });
+
+  it('knows every cluster setting by name and accepts its value', async () => {
+    const settings = Object.entries(clusterSettings(cluster));
+    expect(settings.length).toBeGreaterThan(0);
+    const literal = (v: unknown) => (typeof v === 'string' && !/^\d+$/.test(v) ? `'${v}'` : String(v));
+    const [row] = await queryRows<{ ok: number }>(
+      ch.client,
+      `SELECT 1 AS ok SETTINGS ${settings.map(([k, v]) => `${k} = ${literal(v)}`).join(', ')}`,
+    );
+    expect(Number(row?.ok)).toBe(1);
+    await expect(queryRows(ch.client, 'SELECT 1 SETTINGS no_such_setting_here = 1')).rejects.toThrow();
+  });
+
+  it('runs the cluster schema with replication stripped: the view fills letter_events_local, staging swaps a day in', async () => {
+    await ch.client.command({ query: 'CREATE DATABASE IF NOT EXISTS cluster_sim' });
+    await ch.client.command({ query: 'USE cluster_sim' });
+    try {
+      for (const [i] of statements.entries()) {
+        const [local] = rendered[i] ?? [];
+        await ch.client.command({ query: decluster(local ?? '') });
+      }
+      await ch.client.insert({
+        table: 'notification_events_local',
+        format: 'JSONEachRow',
+        values: [
+          {
+            event_id: '11111111-1111-1111-1111-111111111111',
+            notification_id: '22222222-2222-2222-2222-222222222222',
+            service_id: '33333333-3333-3333-3333-333333333333',
+            template_id: null,
+            job_id: null,
+            notification_type: 'letter',
+            key_type: 'normal',
+            status: 'sending',
+            status_rank: 2,
+            created_at: '2024-04-15T10:11:12.123Z',
+            created_day: '2024-04-15',
+            updated_at: '2024-04-15T10:11:12.123Z',
+            billable_units: 2,
+            rate_multiplier: null,
+            international: false,
+            sent_by: 'dvla',
+            postage: 'second',
+            source_partition: 0,
+            source_offset: '5',
+          },
+        ],
+      });
+      const letters = await queryRows<{ n: number; postage: string }>(
+        ch.client,
+        'SELECT count() AS n, any(postage) AS postage FROM letter_events_local',
+      );
+      expect(letters.map((r) => [Number(r.n), r.postage])).toEqual([[1, 'second']]);
+
+      // The cluster staging DDL builds a table that REPLACE PARTITION accepts.
+      await ch.client.command({ query: stagingTableSql('_staging_t_fact_letter_despatch', 'fact_letter_despatch', cluster, statements) });
+      const row = { day: '2024-04-16', postage: 'second', cost_threshold: 'sorted', sheets: 1, rate: '0.5', letters: 3 };
+      await ch.client.insert({ table: 'fact_letter_despatch', format: 'JSONEachRow', values: [{ ...row, letters: 99 }] });
+      await ch.client.insert({ table: '_staging_t_fact_letter_despatch', format: 'JSONEachRow', values: [row] });
+      await ch.client.command({
+        query: 'ALTER TABLE fact_letter_despatch REPLACE PARTITION {day: Date} FROM _staging_t_fact_letter_despatch',
+        query_params: { day: '2024-04-16' },
+      });
+      const facts = await queryRows<{ letters: number }>(ch.client, 'SELECT letters FROM fact_letter_despatch');
+      expect(facts.map((r) => Number(r.letters))).toEqual([3]);
+    } finally {
+      await ch.client.command({ query: 'USE default' });
+    }
+    expect(await tables()).toContain('letter_events_mv');
+  });
+});
