@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import { SINGLE_NODE, clusterSettings, type Topology } from './topology.ts';
 
 export type { ClickHouseClient };
 
@@ -8,6 +9,8 @@ export interface ClickhouseConfig {
   url?: string | undefined;
   /** Data folder of the embedded engine. */
   path: string;
+  /** A cluster (CLICKHOUSE_CLUSTER) needs a server and its own query settings. */
+  topology?: Topology;
 }
 
 export interface Clickhouse {
@@ -15,6 +18,7 @@ export interface Clickhouse {
   mode: 'server' | 'embedded';
   /** Where the data lives, for logs: the server URL without credentials, or the folder. */
   location: string;
+  topology: Topology;
   close(): Promise<void>;
 }
 
@@ -30,17 +34,21 @@ export const CLICKHOUSE_SETTINGS = {
  * a process singleton bound to one data folder, so a process opens it once and shares it.
  */
 export async function openClickhouse(config: ClickhouseConfig): Promise<Clickhouse> {
+  const topology = config.topology ?? SINGLE_NODE;
+  if (topology.kind === 'cluster' && !config.url) {
+    throw new Error('CLICKHOUSE_CLUSTER needs CLICKHOUSE_URL: the embedded engine is a single node');
+  }
   if (config.url) {
     const url = new URL(config.url);
     const client = createClient({
       url: config.url,
-      clickhouse_settings: CLICKHOUSE_SETTINGS,
+      clickhouse_settings: { ...CLICKHOUSE_SETTINGS, ...clusterSettings(topology) },
       request_timeout: 120_000,
       max_open_connections: 16,
     });
     url.password = '';
     url.username = '';
-    return { client, mode: 'server', location: url.toString(), close: () => client.close() };
+    return { client, mode: 'server', location: url.toString(), topology, close: () => client.close() };
   }
   const folder = path.resolve(config.path);
   const { createChdbConnection } = await import('chdb/connection');
@@ -49,7 +57,7 @@ export async function openClickhouse(config: ClickhouseConfig): Promise<Clickhou
     connection: createChdbConnection({ path: folder }) as never,
     clickhouse_settings: CLICKHOUSE_SETTINGS,
   });
-  return { client, mode: 'embedded', location: folder, close: () => client.close() };
+  return { client, mode: 'embedded', location: folder, topology, close: () => client.close() };
 }
 
 /** Runs a query and returns its rows as JSON objects. */

@@ -1,16 +1,16 @@
 import path from 'node:path';
-import { migrate, openClickhouse, type Clickhouse } from '@notify-stats/clickhouse';
+import { migrate, openClickhouse, topologyFromEnv, type Clickhouse } from '@notify-stats/clickhouse';
 import { createKafka, type Kafka } from '@notify-stats/kafka';
 import { startLocalKafka, type LocalKafka } from '@notify-stats/local-kafka';
 import type { Logger } from '@notify-stats/runtime';
 import { clickhousePathOf, type IngestEnv } from './env.ts';
 
-type Env = Pick<IngestEnv, 'CLICKHOUSE_URL' | 'CLICKHOUSE_PATH' | 'DATA_DIR'>;
+type Env = Pick<IngestEnv, 'CLICKHOUSE_URL' | 'CLICKHOUSE_PATH' | 'CLICKHOUSE_CLUSTER' | 'DATA_DIR'>;
 
 /** Opens ClickHouse (server or embedded) and brings its schema up to date. */
 export async function openMigratedClickhouse(env: Env, logger: Logger): Promise<Clickhouse> {
-  const ch = await openClickhouse({ url: env.CLICKHOUSE_URL, path: clickhousePathOf(env) });
-  const result = await migrate(ch.client);
+  const ch = await openClickhouse({ url: env.CLICKHOUSE_URL, path: clickhousePathOf(env), topology: topologyFromEnv(env) });
+  const result = await migrate(ch.client, undefined, ch.topology);
   logger.info({ mode: ch.mode, location: ch.location, applied: result.applied }, 'clickhouse ready');
   return ch;
 }

@@ -1,4 +1,4 @@
-import { pendingDays, type ClickHouseClient, type PendingDay } from '@notify-stats/clickhouse';
+import { SINGLE_NODE, pendingDays, type ClickHouseClient, type PendingDay, type Topology } from '@notify-stats/clickhouse';
 import type { Logger } from '@notify-stats/runtime';
 import { buildDay, type BuildScope, type BuiltDay } from './builder.ts';
 import { despatchNeighbours, expandMarks } from './expand.ts';
@@ -21,6 +21,7 @@ export class RollupRunner {
   constructor(
     private readonly client: ClickHouseClient,
     private readonly logger: Logger,
+    private readonly topology: Topology = SINGLE_NODE,
   ) {}
 
   runPending(onBuilt?: (b: BuiltDay) => void): Promise<BuiltDay[]> {
@@ -44,7 +45,7 @@ export class RollupRunner {
         const work = [...toBuild.map((m) => ({ scope: m.scope, day: m.day })), ...moved.map((day) => ({ scope: 'despatch' as const, day }))];
         // Newest days first: they are the ones people are looking at.
         work.sort((a, b) => (a.day < b.day ? 1 : a.day > b.day ? -1 : a.scope.localeCompare(b.scope)));
-        staging ??= await Staging.create(this.client);
+        staging ??= await Staging.create(this.client, this.topology);
         for (const { scope, day } of work) {
           const result = await buildDay(this.client, staging, scope, day);
           built.push(result);

@@ -9,6 +9,7 @@ import {
   writeState,
   type ClickHouseClient,
   type DayBuild,
+  type Topology,
 } from '@notify-stats/clickhouse';
 import { SOURCE_TOPICS } from '@notify-stats/events';
 import { INGEST_GROUP_ID } from '@notify-stats/kafka';
@@ -23,6 +24,7 @@ import { Staging } from './staging.ts';
 
 export interface RollupsOptions {
   clickhouse: ClickHouseClient;
+  topology?: Topology;
   kafka: Kafka;
   logger: Logger;
   groupId?: string;
@@ -44,7 +46,7 @@ export interface RollupsHandle {
 
 export async function startRollups(opts: RollupsOptions): Promise<RollupsHandle> {
   const { clickhouse, kafka, logger, intervalMs = 1000, safetyDays = 10 } = opts;
-  const runner = new RollupRunner(clickhouse, logger);
+  const runner = new RollupRunner(clickhouse, logger, opts.topology);
   const admin = kafka.admin();
   await admin.connect();
   const progress = new IngestProgress(admin, opts.groupId ?? INGEST_GROUP_ID, SOURCE_TOPICS);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { queryRows, type ClickHouseClient } from '@notify-stats/clickhouse';
+import { SINGLE_NODE, loadMigrations, queryRows, stagingTableSql, type ClickHouseClient, type Topology } from '@notify-stats/clickhouse';
 
 export const FACT_TABLES = ['fact_notification_status', 'fact_billing', 'fact_letter_despatch'] as const;
 export type FactTable = (typeof FACT_TABLES)[number];
@@ -24,11 +24,13 @@ export class Staging {
     readonly names: Record<FactTable, string>,
   ) {}
 
-  static async create(client: ClickHouseClient): Promise<Staging> {
+  /** On a cluster the copies are plain local tables on the node this client talks to (see topology.ts). */
+  static async create(client: ClickHouseClient, topology: Topology = SINGLE_NODE): Promise<Staging> {
     const run = `${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
     const names = Object.fromEntries(FACT_TABLES.map((t) => [t, `${STAGING_PREFIX}${run}_${t}`])) as Record<FactTable, string>;
+    const statements = topology.kind === 'cluster' ? loadMigrations().flatMap((m) => m.statements) : [];
     for (const table of FACT_TABLES) {
-      await client.command({ query: `CREATE TABLE IF NOT EXISTS ${ident(names[table])} AS ${ident(table)}` });
+      await client.command({ query: stagingTableSql(ident(names[table]), ident(table), topology, statements) });
     }
     return new Staging(client, names);
   }

@@ -36,7 +36,7 @@ export async function rollupCommand(opts: RollupOptions): Promise<void> {
   const logger = createLogger('rollup');
   const ch = await openMigratedClickhouse(env, logger);
   try {
-    const runner = new RollupRunner(ch.client, logger);
+    const runner = new RollupRunner(ch.client, logger, ch.topology);
     await backfill(ch.client, runner, opts.from, opts.to, (p) => (p.done === 0 ? bar.start(p.total) : bar.update(p.done, p.total)));
   } finally {
     bar.stop();

@@ -1,5 +1,5 @@
 import { startApi } from '@notify-stats/api';
-import { migrate, openClickhouse } from '@notify-stats/clickhouse';
+import { migrate, openClickhouse, topologyFromEnv } from '@notify-stats/clickhouse';
 import { startIngest } from '@notify-stats/ingest';
 import { startRollups } from '@notify-stats/rollups';
 import { Shutdown, createLogger, parseEnv, type Logger } from '@notify-stats/runtime';
@@ -41,6 +41,7 @@ export const rollupsCommand = () =>
     shutdown.add('clickhouse', () => ch.close());
     const rollups = await startRollups({
       clickhouse: ch.client,
+      topology: ch.topology,
       kafka: kafkaClient(brokers, env, logger),
       logger,
       intervalMs: env.ROLLUP_INTERVAL_MS,
@@ -70,10 +71,10 @@ export const apiCommand = () =>
 
 export const migrateCommand = async (opts: { json?: boolean }) => {
   const logger = createLogger('migrate');
-  const env = parseEnv(ingestEnv.pick({ CLICKHOUSE_URL: true, CLICKHOUSE_PATH: true, DATA_DIR: true, NODE_ENV: true, LOG_LEVEL: true }));
-  const ch = await openClickhouse({ url: env.CLICKHOUSE_URL, path: clickhousePathOf(env) });
+  const env = parseEnv(ingestEnv.pick({ CLICKHOUSE_URL: true, CLICKHOUSE_PATH: true, CLICKHOUSE_CLUSTER: true, DATA_DIR: true, NODE_ENV: true, LOG_LEVEL: true }));
+  const ch = await openClickhouse({ url: env.CLICKHOUSE_URL, path: clickhousePathOf(env), topology: topologyFromEnv(env) });
   try {
-    const result = await migrate(ch.client);
+    const result = await migrate(ch.client, undefined, ch.topology);
     if (opts.json) process.stdout.write(`${JSON.stringify({ location: ch.location, ...result })}\n`);
     else {
       process.stdout.write(`ClickHouse ${ch.mode} at ${ch.location}\n`);
