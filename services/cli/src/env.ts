@@ -20,6 +20,8 @@ export const ingestEnv = dataEnv
         .transform((s) => new Set(s.toLowerCase().split(',')))
         .optional(),
     ),
+    // A worker that dies without leaving holds its partitions this long (the broker allows 6 s..5 min).
+    INGEST_SESSION_TIMEOUT_MS: z.preprocess(blank, z.coerce.number().int().min(6000).max(300_000).default(30_000)),
   });
 
 export const rollupsEnv = ingestEnv.extend({

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { EnvError } from '@notify-stats/runtime';
 import { dlqListCommand, dlqRedriveCommand, dlqShowCommand } from './commands/dlq.ts';
+import { loadgenCommand } from './commands/loadgen.ts';
 import { replayCommand } from './commands/replay.ts';
 import { rollupCommand } from './commands/rollup.ts';
 import { apiCommand, ingestCommand, migrateCommand, rollupsCommand } from './commands/services.ts';
@@ -66,6 +67,23 @@ program
   .addOption(apiOption())
   .addOption(json)
   .action(statusCommand);
+
+program
+  .command('loadgen')
+  .description('produce a deterministic, realistic load (reference data, lifecycles, despatches; late, duplicate, invalid messages) to KAFKA_BROKERS (default localhost:9092) and print what was sent')
+  .option('--count <n>', 'total messages, reference data, duplicates and invalid ones included')
+  .option('--rate <n>', 'messages per second (default: as fast as possible)')
+  .option('--duration <seconds>', 'with --rate: produce rate x duration messages')
+  .requiredOption('--services <k>', 'number of services')
+  .requiredOption('--seed <x>', 'seed (32-bit integer): the same seed gives the same messages')
+  .option('--days <d>', 'London days of traffic', '30')
+  .option('--end-day <YYYY-MM-DD>', 'last London day of traffic (default: yesterday in London)')
+  .option('--late-fraction <f>', 'share of status changes held back and produced last, newest first', '0')
+  .option('--duplicate-fraction <f>', 'share of events produced twice (same event_id)', '0')
+  .option('--invalid-fraction <f>', 'share of the count that is invalid messages', '0')
+  .option('--batch-size <n>', 'messages per send', '5000')
+  .addOption(json)
+  .action(loadgenCommand);
 
 program.parseAsync().catch((err: unknown) => {
   process.stderr.write(`${err instanceof EnvError ? err.message : `error: ${(err as Error).message}`}\n`);

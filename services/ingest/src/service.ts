@@ -16,6 +16,7 @@ export interface IngestDeps {
   consumers?: number;
   /** Services whose status events are dead-lettered (quarantine a misbehaving producer). */
   rejectServices?: ReadonlySet<string>;
+  sessionTimeoutMs?: number;
 }
 
 export interface IngestHandle {
@@ -52,6 +53,7 @@ export async function startIngest(deps: IngestDeps): Promise<IngestHandle> {
           logger: deps.logger.child({ consumer: i }),
           groupId: deps.groupId ?? INGEST_GROUP_ID,
           ...(deps.rejectServices ? { rejectServices: deps.rejectServices } : {}),
+          ...(deps.sessionTimeoutMs ? { sessionTimeoutMs: deps.sessionTimeoutMs } : {}),
         }),
       );
     }

@@ -16,6 +16,11 @@ export interface IngestWorkerOptions {
   concurrency?: number;
   /** Bounds memory: kafkajs fetches at most this much per partition at a time. */
   maxBytesPerPartition?: number;
+  /**
+   * How long the broker waits for a silent consumer before giving its partitions to others: a
+   * worker that died without leaving (SIGKILL, lost host) holds its partitions that long.
+   */
+  sessionTimeoutMs?: number;
   rejectServices?: ReadonlySet<string>;
 }
 
@@ -34,9 +39,9 @@ export async function startIngestWorker(opts: IngestWorkerOptions): Promise<Inge
   const { kafka, sink, logger, groupId, chunkSize = 10_000, concurrency = 2 } = opts;
   const consumer: Consumer = kafka.consumer({
     groupId,
-    sessionTimeout: 30_000,
+    sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
     rebalanceTimeout: 60_000,
-    heartbeatInterval: 3_000,
+    heartbeatInterval: Math.min(3_000, Math.floor((opts.sessionTimeoutMs ?? 30_000) / 3)),
     maxBytesPerPartition: opts.maxBytesPerPartition ?? 4 * 1024 * 1024,
     maxBytes: 32 * 1024 * 1024,
     maxWaitTimeInMs: 100,

@@ -24,7 +24,7 @@ export async function startCommand(): Promise<void> {
     shutdown.add('clickhouse', () => ch.close());
     const kafka = kafkaClient(brokers, env, logger);
 
-    const ingest = await startIngest({ kafka, clickhouse: ch.client, logger: logger.child({ service: 'ingest' }), partitions: env.KAFKA_TOPIC_PARTITIONS, rejectServices: env.INGEST_REJECT_SERVICES });
+    const ingest = await startIngest({ kafka, clickhouse: ch.client, logger: logger.child({ service: 'ingest' }), partitions: env.KAFKA_TOPIC_PARTITIONS, rejectServices: env.INGEST_REJECT_SERVICES, sessionTimeoutMs: env.INGEST_SESSION_TIMEOUT_MS });
     shutdown.add('ingest', () => ingest.stop());
     const rollups = await startRollups({
       clickhouse: ch.client,
