@@ -10,6 +10,7 @@ import { limitPerClient } from './http/client-rate-limit.ts';
 import { httpMetrics } from './metrics.ts';
 import adminPipeline, { type IngestControl } from './routes/admin-pipeline.ts';
 import adminRollups, { type RollupControl } from './routes/admin-rollups.ts';
+import dashboard from './routes/dashboard.ts';
 import health, { type HealthDeps } from './routes/health.ts';
 import { REPORT_ROUTES } from './routes/index.ts';
 import type { RouteDeps } from './routes/deps.ts';
@@ -70,6 +71,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
   await app.register(health, { readiness: deps.readiness });
+  await app.register(dashboard);
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
     reply.type(metricsRegistry.contentType).send(await metricsRegistry.metrics()),
   );

@@ -1,0 +1,362 @@
+import { mkdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { buildApp } from '@notify-stats/api';
+import { expectedDailyVolumes, expectedPlatformStats, produce as produceLoad, type ProduceResult } from '@notify-stats/loadgen';
+import { addDays, financialYearOf, financialYearStart, todayInLondon } from '@notify-stats/london';
+import { startTestBroker, type TestBroker } from '../support/broker.ts';
+import { INSTALL_TIMEOUT_MS, launchChromium } from '../support/chromium.ts';
+import { ADMIN, adminToken, startPipeline, type TestPipeline } from '../support/pipeline.ts';
+
+const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
+// Small and deterministic: a few thousand messages over the five London days before today.
+const LOAD = { count: 4000, days: 5, seed: 20240401, services: 12, invalidFraction: 0.01, duplicateFraction: 0.02, lateFraction: 0.02 };
+
+let broker: TestBroker;
+let p: TestPipeline;
+let browserReady: Promise<Browser> | undefined;
+let browser: Browser;
+let context: BrowserContext;
+let page: Page;
+let baseUrl: string;
+let load: ProduceResult;
+const pageErrors: string[] = [];
+const bearerTokens: string[] = [];
+
+beforeAll(async () => {
+  // Chromium (installed first on a fresh machine) starts while the broker and pipeline do.
+  browserReady = launchChromium();
+  browserReady.catch(() => undefined);
+  broker = await startTestBroker();
+  p = await startPipeline(broker.brokers);
+  load = await produceLoad(p.kafka, LOAD);
+  await p.waitForFacts(Date.now());
+  await p.waitForLagZero();
+  baseUrl = await p.listen();
+  browser = await browserReady;
+  context = await browser.newContext({ viewport: { width: 1440, height: 900 }, reducedMotion: 'reduce', acceptDownloads: true, locale: 'en-GB' });
+  page = await context.newPage();
+  page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
+  page.on('console', (msg) => {
+    // Refused requests (the wrong secret on purpose) are logged by Chromium; anything else is a fault.
+    if (msg.type() === 'error' && !/Failed to load resource: the server responded with a status of 40[13]/.test(msg.text())) {
+      pageErrors.push(`console: ${msg.text()}`);
+    }
+  });
+  page.on('request', (req) => {
+    const auth = req.headers().authorization;
+    if (auth) bearerTokens.push(auth);
+  });
+}, INSTALL_TIMEOUT_MS + 120_000);
+
+afterAll(async () => {
+  await context?.close();
+  // Launched alongside the pipeline: closed even when the pipeline failed to start.
+  await (await browserReady?.catch(() => undefined))?.close();
+  await p?.stop();
+  await broker?.stop();
+});
+
+// The API, read by the test the way any admin client reads it.
+async function api(pathAndQuery: string): Promise<Response> {
+  const res = await fetch(`${baseUrl}${pathAndQuery}`, { headers: { authorization: `Bearer ${await adminToken()}` } });
+  expect(res.status, pathAndQuery).toBe(200);
+  return res;
+}
+const apiJson = async <T>(report: string, start: string, end: string): Promise<T> =>
+  (await api(`${report}?start_date=${start}&end_date=${end}`)).json() as Promise<T>;
+
+interface Rendered {
+  labels: string[];
+  labelKeys?: string[];
+  totals?: number[];
+  datasets: Array<{ key: string; label: string; data: number[]; counts?: number[] }>;
+}
+interface CardState {
+  state: string;
+  start: string;
+  end: string;
+  rendered: Rendered;
+  tableRows: number;
+  note: string | null;
+}
+
+const CARDS = ['volumes', 'sms-providers', 'letters', 'top-services', 'status-mix'] as const;
+type CardId = (typeof CARDS)[number];
+
+/** The range each chart must ask for: the one-financial-year reports start at 1 April at the earliest. */
+function expectedRanges(start: string, end: string): Record<CardId, { start: string; end: string }> {
+  const fyStart = financialYearStart(financialYearOf(end));
+  const clamped = financialYearOf(start) !== financialYearOf(end) ? fyStart : start;
+  return Object.fromEntries(CARDS.map((id) => [id, { start: id === 'letters' || id === 'top-services' ? clamped : start, end }])) as Record<
+    CardId,
+    { start: string; end: string }
+  >;
+}
+
+/** Waits until every chart shows its range for `start..end`, and reads what each one rendered. */
+async function renderedCards(start: string, end: string): Promise<Record<CardId, CardState>> {
+  const ranges = expectedRanges(start, end);
+  await page.waitForFunction(
+    (ranges) =>
+      Object.entries(ranges).every(([id, r]) => {
+        const card = document.getElementById(`chart-${id}`);
+        return card?.dataset.state === 'ready' && card.dataset.start === r.start && card.dataset.end === r.end && !card.hasAttribute('aria-busy');
+      }),
+    ranges,
+    { timeout: 20_000 },
+  );
+  return page.evaluate((ids) => {
+    const out: Record<string, unknown> = {};
+    for (const id of ids) {
+      const card = document.getElementById(`chart-${id}`)!;
+      const note = card.querySelector<HTMLElement>('.card-note')!;
+      out[id] = {
+        state: card.dataset.state,
+        start: card.dataset.start,
+        end: card.dataset.end,
+        rendered: JSON.parse(card.dataset.rendered ?? 'null'),
+        tableRows: card.querySelectorAll('table tbody tr').length,
+        note: note.hidden ? null : note.textContent,
+      };
+    }
+    return out;
+  }, [...CARDS]) as Promise<Record<CardId, CardState>>;
+}
+
+const byKey = (r: Rendered) => Object.fromEntries(r.datasets.map((d) => [d.key, d.data]));
+const uniqueSorted = (xs: string[]) => [...new Set(xs)].sort();
+const micros = (n: number) => Math.round(n * 1e6);
+
+/** What each chart must show for a range, computed here from the API's own answers. */
+async function expectChartsToMatchApi(cards: Record<CardId, CardState>): Promise<void> {
+  // Daily volumes per channel: one bar per day the report lists.
+  {
+    const c = cards.volumes;
+    const rows = await apiJson<Array<Record<string, number> & { day: string }>>('/platform-stats/daily-volumes-report', c.start, c.end);
+    expect(c.rendered.labels).toEqual(rows.map((r) => r.day));
+    expect(byKey(c.rendered)).toEqual({ email: rows.map((r) => r.email_totals), sms: rows.map((r) => r.sms_totals), letter: rows.map((r) => r.letter_totals) });
+    expect(c.tableRows).toBe(rows.length);
+  }
+  // SMS per provider: messages and cost per (day, provider), 0 where the report has no row.
+  {
+    const c = cards['sms-providers'];
+    const rows = await apiJson<Array<{ day: string; provider: string; sms_totals: number; sms_cost: number }>>(
+      '/platform-stats/daily-sms-provider-volumes-report', c.start, c.end,
+    );
+    const days = uniqueSorted(rows.map((r) => r.day));
+    const providers = uniqueSorted(rows.map((r) => r.provider));
+    const cell = (d: string, pr: string) => rows.find((r) => r.day === d && r.provider === pr);
+    expect(c.rendered.labels).toEqual(days);
+    expect(byKey(c.rendered)).toEqual(
+      Object.fromEntries(
+        providers.flatMap((pr) => [
+          [`sms_totals:${pr}`, days.map((d) => cell(d, pr)?.sms_totals ?? 0)],
+          [`sms_cost:${pr}`, days.map((d) => cell(d, pr)?.sms_cost ?? 0)],
+        ]),
+      ),
+    );
+  }
+  // Letters per postage, by despatch day.
+  {
+    const c = cards.letters;
+    const rows = await apiJson<Array<{ date: string; postage: string; letters: number }>>('/platform-stats/data-for-dvla-billing-report', c.start, c.end);
+    const days = uniqueSorted(rows.map((r) => r.date));
+    const postages = uniqueSorted(rows.map((r) => r.postage));
+    const sum = (d: string, po: string) => rows.filter((r) => r.date === d && r.postage === po).reduce((n, r) => n + r.letters, 0);
+    expect(c.rendered.labels).toEqual(days);
+    expect(byKey(c.rendered)).toEqual(Object.fromEntries(postages.map((po) => [po, days.map((d) => sum(d, po))])));
+  }
+  // Top ten services by SMS + letter cost.
+  {
+    const c = cards['top-services'];
+    const rows = await apiJson<Array<{ service_id: string; service_name: string; sms_cost: number; letter_cost: number }>>(
+      '/platform-stats/data-for-billing-report', c.start, c.end,
+    );
+    const total = (r: (typeof rows)[number]) => micros(r.sms_cost) + micros(r.letter_cost);
+    const top = [...rows]
+      .sort((a, b) => total(b) - total(a) || a.service_name.localeCompare(b.service_name) || a.service_id.localeCompare(b.service_id))
+      .slice(0, 10);
+    expect(c.rendered.labelKeys).toEqual(top.map((r) => r.service_id));
+    expect(byKey(c.rendered)).toEqual({ sms_cost: top.map((r) => r.sms_cost), letter_cost: top.map((r) => r.letter_cost) });
+  }
+  // Status mix: counts per outcome add up to each channel's total; bars are shares of it.
+  {
+    const c = cards['status-mix'];
+    type Stats = Record<string, number>;
+    const body = await apiJson<Record<'email' | 'sms' | 'letter', Stats>>('/platform-stats', c.start, c.end);
+    const types = ['email', 'sms', 'letter'] as const;
+    expect(c.rendered.labelKeys).toEqual([...types]);
+    expect(c.rendered.totals).toEqual(types.map((t) => body[t]!.total));
+    const counts = Object.fromEntries(c.rendered.datasets.map((d) => [d.key, d.counts]));
+    const t = (type: (typeof types)[number], k: string) => body[type]![k]!;
+    expect(counts).toEqual({
+      delivered: types.map((x) => t(x, 'delivered')),
+      'permanent-failure': types.map((x) => t(x, 'permanent-failure')),
+      'temporary-failure': types.map((x) => t(x, 'temporary-failure')),
+      'technical-failure': types.map((x) => t(x, 'technical-failure')),
+      'other-failure': types.map((x) => t(x, 'failed') - t(x, 'permanent-failure') - t(x, 'temporary-failure') - t(x, 'technical-failure')),
+      cancelled: types.map((x) => t(x, 'total') - t(x, 'requested')),
+      other: types.map((x) => t(x, 'requested') - t(x, 'delivered') - t(x, 'failed')),
+    });
+    for (const d of c.rendered.datasets) {
+      d.data.forEach((share, i) => expect(share).toBeCloseTo((100 * d.counts![i]!) / Math.max(1, c.rendered.totals![i]!), 9));
+    }
+  }
+}
+
+const today = todayInLondon();
+const fy = financialYearOf(today);
+
+describe('dashboard in a real browser', () => {
+  it('refuses a wrong secret with the API message, then signs in', async () => {
+    await page.goto(`${baseUrl}/dashboard`);
+    await page.getByLabel('Admin client id').fill(ADMIN.clientId);
+    await page.getByLabel('Admin secret').fill('not-the-secret-0123456789');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect.poll(() => page.locator('#login-error').textContent()).toMatch(/403.*signature does not match/);
+    expect(await page.locator('#dashboard').isHidden()).toBe(true);
+
+    // Keyboard only: Enter in the secret field submits the form.
+    await page.getByLabel('Admin secret').fill(ADMIN.secret);
+    await page.getByLabel('Admin secret').press('Enter');
+    await page.locator('#dashboard').waitFor({ state: 'visible' });
+    expect(await page.locator('#session-client').textContent()).toBe(ADMIN.clientId);
+
+    // The secret lives in this tab's sessionStorage only.
+    const storage = await page.evaluate(() => ({ local: localStorage.length, cookie: document.cookie, session: sessionStorage.getItem('notify-stats.admin') }));
+    expect(storage).toEqual({ local: 0, cookie: '', session: JSON.stringify({ clientId: ADMIN.clientId, secret: ADMIN.secret }) });
+  });
+
+  it('signs a fresh HS256 token for the requests it makes', async () => {
+    await expect.poll(() => bearerTokens.length).toBeGreaterThan(3);
+    const now = Date.now() / 1000;
+    for (const auth of bearerTokens.slice(-3)) {
+      const [header, payload] = auth.replace(/^Bearer /, '').split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')));
+      expect(header).toEqual({ alg: 'HS256', typ: 'JWT' });
+      expect(payload.iss).toBe(ADMIN.clientId);
+      expect(Math.abs(now - payload.iat)).toBeLessThan(30);
+    }
+  });
+
+  it('clamps the one-financial-year reports of a range across 1 April, and says so', async () => {
+    const start = addDays(financialYearStart(fy), -10);
+    await page.getByLabel('From', { exact: true }).fill(start);
+    await page.getByLabel('To', { exact: true }).fill(today);
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    // Asked for as typed, but the billing and DVLA reports from 1 April only (the API refuses more).
+    const cards = await renderedCards(start, today);
+    for (const id of ['volumes', 'sms-providers', 'status-mix'] as const) expect([id, cards[id].note]).toEqual([id, null]);
+    for (const id of ['letters', 'top-services'] as const) expect([id, cards[id].note]).toEqual([id, expect.stringMatching(/one financial year/)]);
+    await expectChartsToMatchApi(cards);
+  });
+
+  it('draws, for the last 7 days, exactly the numbers the API returns', async () => {
+    // Picked with the keyboard: the presets are plain buttons.
+    await page.getByRole('button', { name: 'Last 7 days' }).focus();
+    await page.keyboard.press('Enter');
+    const start = addDays(today, -6);
+    expect(await page.getByLabel('From', { exact: true }).inputValue()).toBe(start);
+    expect(await page.getByLabel('To', { exact: true }).inputValue()).toBe(today);
+    expect(await page.getByRole('button', { name: 'Last 7 days' }).getAttribute('aria-pressed')).toBe('true');
+    const cards = await renderedCards(start, today);
+    await expectChartsToMatchApi(cards);
+
+    // Not vacuous: the generated days are in the range, and the charts show them.
+    expect(cards.volumes.rendered.labels.length).toBeGreaterThanOrEqual(4);
+    expect(cards['sms-providers'].rendered.datasets.length).toBeGreaterThanOrEqual(2);
+    expect(cards.letters.rendered.labels.length).toBeGreaterThan(0);
+    expect(cards['top-services'].rendered.labelKeys!.length).toBeGreaterThan(0);
+    // ... and the numbers are those the load generator produced.
+    const counts = Object.fromEntries(cards['status-mix'].rendered.datasets.map((d) => [d.key, d.counts!]));
+    const expected = expectedPlatformStats(load.tally, start, today);
+    expect(cards['status-mix'].rendered.totals).toEqual([expected.email.total, expected.sms.total, expected.letter.total]);
+    expect(counts.delivered).toEqual([expected.email.delivered, expected.sms.delivered, expected.letter.delivered]);
+    expect(cards.volumes.rendered.labels).toEqual(expectedDailyVolumes(load.tally, start, today).map((r) => r.day));
+  });
+
+  it('downloads the CSV behind a chart', async () => {
+    const start = addDays(today, -6);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#chart-volumes').getByRole('button', { name: /CSV/ }).click()]);
+    expect(download.suggestedFilename()).toBe(`daily-volumes-report_${start}_${today}.csv`);
+    const csv = readFileSync((await download.path())!, 'utf8');
+    expect(csv).toMatch(/^day,sms_totals,sms_fragment_totals,sms_chargeable_units,email_totals,letter_totals,letter_sheet_totals\n/);
+    expect(csv).toBe(await (await api(`/platform-stats/daily-volumes-report?start_date=${start}&end_date=${today}&format=csv`)).text());
+
+    // /platform-stats has no CSV of its own: the page writes one from the JSON, same numbers.
+    const [statusDownload] = await Promise.all([page.waitForEvent('download'), page.locator('#chart-status-mix').getByRole('button', { name: /CSV/ }).click()]);
+    const lines = readFileSync((await statusDownload.path())!, 'utf8').trim().split('\n');
+    const body = await apiJson<Record<string, Record<string, number>>>('/platform-stats', start, today);
+    const columns = ['total', 'delivered', 'failed', 'requested', 'technical-failure', 'temporary-failure', 'permanent-failure'];
+    expect(lines).toEqual([
+      `notification_type,${columns.join(',')}`,
+      ...['email', 'sms', 'letter'].map((t) => [t, ...columns.map((c) => body[t]![c])].join(',')),
+    ]);
+  });
+
+  it('shows pipeline health: lag per partition, dead letters, freshness, last rollups', async () => {
+    await page.waitForFunction(() => document.getElementById('health')?.dataset.state === 'ok', null, { timeout: 15_000 });
+    const shown = await page.evaluate(() => {
+      const h = document.getElementById('health')!;
+      return {
+        totalLag: Number(h.dataset.totalLag),
+        deadLetters: Number(h.dataset.deadLetters),
+        watermark: h.dataset.watermark,
+        partitions: JSON.parse(h.dataset.partitions ?? '[]') as unknown[],
+        builds: h.querySelectorAll('#health-builds tbody tr').length,
+        ago: h.querySelector('#health-watermark-ago')!.textContent,
+      };
+    });
+    const status = (await (await api('/admin/pipeline/status')).json()) as {
+      kafka: { partitions: unknown[]; deadLetters: Record<string, number> };
+      rollups: { watermark: string };
+    };
+    expect(shown.totalLag).toBe(0);
+    expect(shown.deadLetters).toBe(Object.values(status.kafka.deadLetters).reduce((a, b) => a + b, 0));
+    expect(shown.deadLetters).toBe(load.tally.messages.invalid);
+    expect(shown.partitions).toHaveLength(status.kafka.partitions.length);
+    expect(shown.builds).toBeGreaterThan(0);
+    expect(Date.parse(shown.watermark!)).toBeGreaterThan(Date.now() - 60_000);
+    expect(shown.ago).toMatch(/ago|just now/);
+
+    mkdirSync(ARTIFACTS, { recursive: true });
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
+  });
+
+  it('says "not available" when the API runs without the pipeline', async () => {
+    // The same reports, served by an API that has no pipeline in its process: status answers 503.
+    const alone = await buildApp({ clickhouse: p.ch.client, admin: ADMIN, dataAsOf: async () => null, readiness: { ingest: () => true } });
+    // A context of its own (its own window): a second tab would leave one of them in the
+    // background, where Chromium stops animation frames and clicks wait for a stable element.
+    const otherContext = await browser.newContext({ viewport: { width: 1280, height: 800 }, reducedMotion: 'reduce' });
+    try {
+      const url = await alone.listen({ port: 0, host: '127.0.0.1' });
+      const other = await otherContext.newPage();
+      await other.goto(`${url}/dashboard`);
+      await other.getByLabel('Admin secret').fill(ADMIN.secret);
+      await other.getByRole('button', { name: 'Sign in' }).click();
+      await other.waitForFunction(() => document.getElementById('health')?.dataset.state === 'unavailable', null, { timeout: 15_000 });
+      expect(await other.locator('#health-badge').textContent()).toBe('Not available');
+      expect(await other.locator('#health-note').textContent()).toMatch(/not available/i);
+      // The reports still draw.
+      await other.waitForFunction(() => document.getElementById('chart-volumes')?.dataset.state === 'ready', null, { timeout: 15_000 });
+    } finally {
+      await otherContext.close();
+      await alone.close();
+      await page.bringToFront();
+    }
+  });
+
+  it('goes back to the sign-in form when a token is refused', async () => {
+    // Another secret in the session (as after a rotation): the next call is refused.
+    await page.evaluate(() => sessionStorage.setItem('notify-stats.admin', JSON.stringify({ clientId: 'notify-admin', secret: 'rotated-secret-0123456789' })));
+    await page.getByRole('button', { name: 'Today' }).click();
+    await page.locator('#login').waitFor({ state: 'visible' });
+    expect(await page.locator('#login-error').textContent()).toMatch(/403/);
+    expect(await page.evaluate(() => sessionStorage.getItem('notify-stats.admin'))).toBeNull();
+    expect(pageErrors).toEqual([]);
+  });
+});
