@@ -58,6 +58,7 @@ export async function startCommand(): Promise<void> {
       '',
       'notify-stats is running',
       `  API            ${api.url}   (OpenAPI: ${api.url}/docs, health: ${api.url}/readyz)`,
+      `  Dashboard      ${api.url}/dashboard`,
       `  Kafka          ${brokers.join(',')}${local ? ` (local broker, data in ${local.dataDir})` : ''}`,
       `  ClickHouse     ${ch.mode}: ${ch.location}`,
       `  Admin tokens   HS256, iss=${env.ADMIN_CLIENT_ID}, secret=${env.adminSecretIsDefault ? `${env.ADMIN_CLIENT_SECRET} (development default: set ADMIN_CLIENT_SECRET)` : '(from ADMIN_CLIENT_SECRET)'}`,
