@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SOURCE_TOPICS } from '@notify-stats/events';
-import { INGEST_GROUP_ID, applyRewind, planRewind } from '@notify-stats/kafka';
+import { INGEST_GROUP_ID, applyRewind, committedOffsets, planRewind } from '@notify-stats/kafka';
 import { queryRows } from '@notify-stats/clickhouse';
 import { startTestBroker, type TestBroker } from '../support/broker.ts';
 import { TOPICS, produce, referenceMessage, statusEvent, statusMessage } from '../support/events.ts';
@@ -134,7 +134,12 @@ describe('rebuilds', () => {
     expect(before.fact_billing?.length).toBeGreaterThan(0);
 
     await p.restartIngest(async () => {
-      await applyRewind(p.admin, INGEST_GROUP_ID, await planRewind(p.admin, INGEST_GROUP_ID, SOURCE_TOPICS, 'earliest'));
+      const plan = await planRewind(p.admin, INGEST_GROUP_ID, SOURCE_TOPICS, 'earliest');
+      expect(plan.some((x) => x.from > 0)).toBe(true);
+      await applyRewind(p.kafka, INGEST_GROUP_ID, plan);
+      // The group really starts over: every committed offset is back at the log start.
+      const committed = await committedOffsets(p.admin, INGEST_GROUP_ID, SOURCE_TOPICS);
+      expect(plan.every((x) => committed.get(`${x.topic}:${x.partition}`) === x.to)).toBe(true);
     });
     await p.waitForLagZero();
     // Everything replayed is marked dirty again; wait until the rebuilds caught up with it.

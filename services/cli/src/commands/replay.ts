@@ -66,7 +66,7 @@ export async function replayCommand(opts: ReplayOptions): Promise<void> {
       for (let i = 0; i < 60 && (await activeMembers(admin, INGEST_GROUP_ID)) > 0; i++) await sleep(500);
     }
     try {
-      await applyRewind(admin, INGEST_GROUP_ID, plan);
+      await applyRewind(kafka, INGEST_GROUP_ID, plan);
     } finally {
       if (paused) await pipelineJson(target, 'POST', '/admin/ingest/resume');
     }
