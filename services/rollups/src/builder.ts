@@ -1,6 +1,6 @@
 import { recordBuilds, serverNow, type ClickHouseClient, type DirtyScope } from '@notify-stats/clickhouse';
 import { londonMidnightUtc } from '@notify-stats/london';
-import { billingFactsSql, despatchFactsSql, statusFactsSql } from './day-sql.ts';
+import { billingFactsSql, currentNotificationsSql, despatchFactsSql, statusFactsSql } from './day-sql.ts';
 import { rollupMetrics } from './metrics.ts';
 import type { Staging } from './staging.ts';
 
@@ -26,8 +26,11 @@ export async function buildDay(client: ClickHouseClient, staging: Staging, scope
   const params = { day, midnight: chTimestamp(londonMidnightUtc(day)) };
   let rows = 0;
   if (scope === 'day') {
-    await client.command({ query: statusFactsSql(staging.names.fact_notification_status), query_params: params });
-    await client.command({ query: billingFactsSql(staging.names.fact_billing), query_params: params });
+    await staging.clearCurrent();
+    await client.command({ query: currentNotificationsSql(staging.current), query_params: params });
+    await client.command({ query: statusFactsSql(staging.names.fact_notification_status, staging.current), query_params: params });
+    await client.command({ query: billingFactsSql(staging.names.fact_billing, staging.current), query_params: params });
+    await staging.clearCurrent();
     rows += await staging.publish('fact_notification_status', day);
     rows += await staging.publish('fact_billing', day);
   } else {

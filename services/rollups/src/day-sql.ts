@@ -9,24 +9,25 @@ const BILLABLE = (Object.keys(BILLABLE_STATUSES) as Array<keyof typeof BILLABLE_
   .map((type) => `(notification_type = '${type}' AND status IN (${quoted(BILLABLE_STATUSES[type])}))`)
   .join(' OR ');
 
-/** Current snapshot of every notification created on {day}, one row per notification. */
-const CURRENT_NOTIFICATIONS = `
+/**
+ * Current snapshot of every notification created on {day}, one row per notification. One argMax
+ * over a tuple keeps one state per notification (eleven argMax would keep eleven), which is most
+ * of a rebuild's memory and time.
+ */
+export const currentNotificationsSql = (table: string) => `
+  INSERT INTO ${table}
   SELECT
     notification_id,
-    argMax(service_id, ${NEWEST}) AS service_id,
-    argMax(template_id, ${NEWEST}) AS template_id,
-    argMax(job_id, ${NEWEST}) AS job_id,
-    argMax(notification_type, ${NEWEST}) AS notification_type,
-    argMax(key_type, ${NEWEST}) AS key_type,
-    argMax(status, ${NEWEST}) AS status,
-    argMax(billable_units, ${NEWEST}) AS billable_units,
-    argMax(rate_multiplier, ${NEWEST}) AS rate_multiplier,
-    argMax(international, ${NEWEST}) AS international,
-    argMax(sent_by, ${NEWEST}) AS sent_by,
-    argMax(postage, ${NEWEST}) AS postage
-  FROM notification_events
-  WHERE created_day = {day: Date}
-  GROUP BY notification_id`;
+    s.1 AS service_id, s.2 AS template_id, s.3 AS job_id, s.4 AS notification_type, s.5 AS key_type,
+    s.6 AS status, s.7 AS billable_units, s.8 AS rate_multiplier, s.9 AS international, s.10 AS sent_by, s.11 AS postage
+  FROM (
+    SELECT notification_id,
+           argMax(tuple(service_id, template_id, job_id, notification_type, key_type, status, billable_units,
+                        rate_multiplier, international, sent_by, postage), ${NEWEST}) AS s
+    FROM notification_events
+    WHERE created_day = {day: Date}
+    GROUP BY notification_id
+  )`;
 
 /** Letter prices in force at London midnight of the day: the latest start_date per class and sheets. */
 const LETTER_RATES = `
@@ -37,14 +38,14 @@ const LETTER_RATES = `
 
 const SMS_RATE = `(SELECT argMax(rate, valid_from) FROM ref_sms_rates FINAL WHERE valid_from <= {midnight: DateTime64(6, 'UTC')})`;
 
-export const statusFactsSql = (staging: string) => `
+export const statusFactsSql = (staging: string, current: string) => `
   INSERT INTO ${staging} (day, service_id, template_id, job_id, notification_type, key_type, status, notification_count)
   SELECT {day: Date}, service_id, ifNull(template_id, ${ZERO_UUID}), ifNull(job_id, ${ZERO_UUID}),
          notification_type, key_type, status, count()
-  FROM (${CURRENT_NOTIFICATIONS})
+  FROM ${current}
   GROUP BY service_id, template_id, job_id, notification_type, key_type, status`;
 
-export const billingFactsSql = (staging: string) => `
+export const billingFactsSql = (staging: string, current: string) => `
   INSERT INTO ${staging} (day, service_id, template_id, notification_type, provider, rate_multiplier, international,
                           rate, postage, sheets, notifications_sent, billable_units, chargeable_units)
   SELECT {day: Date} AS fact_day, service_id, ifNull(template_id, ${ZERO_UUID}) AS fact_template, notification_type,
@@ -59,7 +60,7 @@ export const billingFactsSql = (staging: string) => `
          count(),
          sum(if(notification_type = 'email', 0, billable_units)),
          sum(if(notification_type = 'email', 0, billable_units) * multiplier)
-  FROM (${CURRENT_NOTIFICATIONS}) AS c
+  FROM ${current} AS c
   LEFT JOIN (${LETTER_RATES}) AS lr ON lr.post_class = ifNull(c.postage, '') AND lr.sheet_count = c.billable_units
   WHERE key_type != 'test' AND (${BILLABLE})
   GROUP BY fact_day, service_id, fact_template, notification_type, provider, multiplier, is_international, fact_rate, fact_postage, fact_sheets`;

@@ -5,6 +5,12 @@ export const FACT_TABLES = ['fact_notification_status', 'fact_billing', 'fact_le
 export type FactTable = (typeof FACT_TABLES)[number];
 
 const STAGING_PREFIX = '_staging_';
+
+// Columns of notification_events that make a notification's current snapshot (day-sql.ts).
+const CURRENT_COLUMNS = `notification_id UUID, service_id UUID, template_id Nullable(UUID), job_id Nullable(UUID),
+  notification_type LowCardinality(String), key_type LowCardinality(String), status LowCardinality(String),
+  billable_units UInt32, rate_multiplier Nullable(UInt32), international Nullable(Bool),
+  sent_by LowCardinality(Nullable(String)), postage LowCardinality(Nullable(String))`;
 const SAFE_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /** Identifiers cannot be bound as values here, so only names this module generated are ever formatted in. */
@@ -22,6 +28,8 @@ export class Staging {
   private constructor(
     private readonly client: ClickHouseClient,
     readonly names: Record<FactTable, string>,
+    /** The day's current snapshots, computed once and read by both the status and billing facts. */
+    readonly current: string,
   ) {}
 
   /** On a cluster the copies are plain local tables on the node this client talks to (see topology.ts). */
@@ -32,7 +40,9 @@ export class Staging {
     for (const table of FACT_TABLES) {
       await client.command({ query: stagingTableSql(ident(names[table]), ident(table), topology, statements) });
     }
-    return new Staging(client, names);
+    const current = `${STAGING_PREFIX}${run}_current`;
+    await client.command({ query: `CREATE TABLE IF NOT EXISTS ${ident(current)} (${CURRENT_COLUMNS}) ENGINE = Memory` });
+    return new Staging(client, names, current);
   }
 
   /** Swaps the staged day into the fact table (or drops the day there when nothing was staged). */
@@ -49,8 +59,14 @@ export class Staging {
     return rows;
   }
 
+  async clearCurrent(): Promise<void> {
+    await this.client.command({ query: `TRUNCATE TABLE ${ident(this.current)}` });
+  }
+
   async drop(): Promise<void> {
-    for (const name of Object.values(this.names)) await this.client.command({ query: `DROP TABLE IF EXISTS ${ident(name)}` });
+    for (const name of [...Object.values(this.names), this.current]) {
+      await this.client.command({ query: `DROP TABLE IF EXISTS ${ident(name)}` });
+    }
   }
 
   /** Removes copies left behind by runs that died (older than an hour, so never a live run's). */
