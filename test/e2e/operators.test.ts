@@ -105,6 +105,21 @@ describe('replay', () => {
   });
 });
 
+describe('backfill', () => {
+  it('rebuilds a date range through the running pipeline, with progress, leaving reports unchanged', async () => {
+    const before = (await p.get(`/platform-stats?${range}`)).body;
+    const res = await runCli(['rollup', '--from', '2024-09-01', '--to', '2024-09-03', '--api', apiUrl, '--json'], env);
+    expect(res.code).toBe(0);
+    const progress = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as { done: number; total: number });
+    // Three days, each a report day and a despatch day.
+    expect(progress.at(-1)).toEqual({ done: 6, total: 6 });
+    expect((await p.get(`/platform-stats?${range}`)).body).toBe(before);
+    const refused = await runCli(['rollup', '--from', '2024-09-03', '--to', '2024-09-01', '--api', apiUrl], env);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain('--from must not be after --to');
+  });
+});
+
 describe('status', () => {
   it('shows lag while a backlog drains and none after, with dead-letter counts and freshness', async () => {
     await p.ingest.pause();
