@@ -1,0 +1,170 @@
+// Ingest throughput: our worker (`notify-stats ingest`, a child process, embedded engine) vs the
+// ClickHouse Kafka table engine + materialized view inside the embedded engine, same backlog,
+// same broker, one after the other in the same run (alternating, so load drifts hit both).
+//
+//   tsx bench/ingest.ts [--quick] [--events N] [--runs 3] [--no-profile] [--engine-consumers 1]
+import { execFile, spawn } from 'node:child_process';
+import { readdirSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { SOURCE_TOPICS, TOPICS } from '@notify-stats/events';
+import { INGEST_GROUP_ID, consumerLag, createKafka, ensureTopics } from '@notify-stats/kafka';
+import { produce } from '@notify-stats/loadgen';
+import { startLocalKafka } from '@notify-stats/local-kafka';
+import { createLogger } from '@notify-stats/runtime';
+import { summarise } from './cpuprofile-summary.ts';
+import { RESULTS_DIR, ROOT, benchArgs, load, log, machine, median, round, waitUntil, writeResult } from './lib.ts';
+import { tempDir } from '../test/support/broker.ts';
+import { samplePeakRss } from '../test/support/rss.ts';
+
+const args = benchArgs({ events: { type: 'string' }, 'no-profile': { type: 'boolean', default: false }, 'engine-consumers': { type: 'string', default: '1' } });
+const N = Number(args.events ?? (args.quick ? 100_000 : 2_000_000));
+const RUNS = Number(args.runs ?? (args.quick ? 1 : 3));
+const ENGINE_CONSUMERS = Number(args['engine-consumers']);
+const CLI = path.join(ROOT, 'bin/notify-stats.mjs');
+const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+const run = promisify(execFile);
+
+async function chdbTask(...a: string[]): Promise<Record<string, unknown>> {
+  const { stdout } = await run(TSX, [path.join(ROOT, 'bench/chdb-task.ts'), ...a], { maxBuffer: 64 << 20, timeout: 1_800_000 });
+  const line = stdout.trim().split('\n').pop() ?? '{}';
+  return JSON.parse(line) as Record<string, unknown>;
+}
+
+const loadAtStart = load();
+const logger = createLogger('bench', {});
+logger.level = 'error';
+log(`ingest benchmark: ${N.toLocaleString()} messages, ${RUNS} run(s), load ${loadAtStart.join(' ')}`);
+const kafkaDir = tempDir('bench-kafka');
+const local = await startLocalKafka({ dataDir: kafkaDir, port: 0 });
+const brokers = local.brokers.join(',');
+const kafka = createKafka(local.brokers, 'notify-stats-bench', logger);
+const admin = kafka.admin();
+await admin.connect();
+const notes: string[] = [];
+try {
+  await ensureTopics(admin, 6);
+  const t0 = performance.now();
+  const produced = await produce(kafka, { count: N, services: 200, days: 30, seed: 6 });
+  const produceMs = performance.now() - t0;
+  const offsets = await admin.fetchTopicOffsets(TOPICS.notificationStatus);
+  const statusMessages = offsets.reduce((s, o) => s + Number(o.high) - Number(o.low), 0);
+  let allMessages = 0;
+  for (const t of SOURCE_TOPICS) allMessages += (await admin.fetchTopicOffsets(t)).reduce((s, o) => s + Number(o.high) - Number(o.low), 0);
+  log(`produced ${produced.acknowledged.toLocaleString()} messages in ${Math.round(produceMs)} ms (${statusMessages.toLocaleString()} status events)`);
+
+  const worker = async (profileDir?: string) => {
+    await admin.deleteGroups([INGEST_GROUP_ID]).catch(() => undefined);
+    const dataDir = tempDir('bench-ingest');
+    const env: NodeJS.ProcessEnv = { ...process.env, KAFKA_BROKERS: brokers, DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
+    // Node 20 refuses --cpu-prof in NODE_OPTIONS ("not allowed"), so it goes on the command line.
+    const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+    const la = load();
+    const started = performance.now();
+    const child = spawn(process.execPath, [...nodeArgs, CLI, 'ingest'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
+    const exited = new Promise<number | string | null>((r) => child.on('exit', (c, s) => r(c ?? s)));
+    const rss = samplePeakRss(child.pid as number, 200);
+    const rssSamples: number[] = [];
+    const sampler = setInterval(() => {
+      try {
+        rssSamples.push(Number(/VmRSS:\s+(\d+)/.exec(require_('/proc/' + child.pid + '/status'))?.[1] ?? 0) / 1024);
+      } catch {
+        // exited
+      }
+    }, 1000);
+    let dead = false;
+    void exited.then(() => (dead = true));
+    await waitUntil('worker lag 0', async () => {
+      if (dead) throw new Error(`worker exited before lag 0: ${err.slice(-1000)}`);
+      // Transient coordinator errors (e.g. NOT_COORDINATOR_FOR_GROUP while the group forms) are retried.
+      const lag = await consumerLag(admin, INGEST_GROUP_ID, SOURCE_TOPICS).catch(() => []);
+      return lag.length > 0 && lag.every((p) => p.lag === 0);
+    }, Math.max(300_000, N * 2), 250);
+    const ms = performance.now() - started;
+    clearInterval(sampler);
+    const peak = rss.stop();
+    child.kill('SIGTERM');
+    const code = await exited;
+    if (code !== 0) notes.push(`worker exit ${code}: ${err.slice(-500)}`);
+    const counted = await chdbTask('count', path.join(dataDir, 'clickhouse'));
+    rmSync(dataDir, { recursive: true, force: true });
+    const r = {
+      ms: Math.round(ms),
+      events_per_s: Math.round(allMessages / (ms / 1000)),
+      status_events_per_s: Math.round(statusMessages / (ms / 1000)),
+      rows: counted.rows,
+      unique_events: counted.unique_events,
+      peak_rss_mb: Math.round(peak),
+      median_rss_mb: round(median(rssSamples) ?? 0),
+      load_at_start: la,
+      exit: code,
+    };
+    log(`worker: ${JSON.stringify(r)}`);
+    return r;
+  };
+
+  const engine = async (i: number) => {
+    const la = load();
+    const chPath = tempDir('bench-engine');
+    const res = await chdbTask('engine', chPath, brokers, `bench-engine-${Date.now()}-${i}`, String(statusMessages), String(ENGINE_CONSUMERS), String(args.quick ? 180_000 : 900_000));
+    rmSync(chPath, { recursive: true, force: true });
+    const r = { ...res, events_per_s: typeof res.ms === 'number' ? Math.round(statusMessages / ((res.ms as number) / 1000)) : null, load_at_start: la };
+    log(`engine: ${JSON.stringify(r).slice(0, 600)}`);
+    return r;
+  };
+
+  const workerRuns: Awaited<ReturnType<typeof worker>>[] = [];
+  const engineRuns: Awaited<ReturnType<typeof engine>>[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    workerRuns.push(await worker());
+    const e = await engine(i);
+    engineRuns.push(e);
+    if ('error' in e && e.error && i === 0) {
+      notes.push(`Kafka engine failed: ${String(e.error).slice(0, 400)}`);
+      // no point retrying a missing engine; keep measuring the worker
+    }
+  }
+  let profile: unknown = null;
+  if (!args['no-profile']) {
+    const before = new Set(readdirSync(RESULTS_DIR));
+    const p = await worker(RESULTS_DIR);
+    const files = readdirSync(RESULTS_DIR).filter((f) => f.endsWith('.cpuprofile') && !before.has(f));
+    const file = files.map((f) => path.join(RESULTS_DIR, f)).sort((a, b) => statSync(b).size - statSync(a).size)[0];
+    profile = file ? { run: p, file: path.relative(ROOT, file), ...summarise(file, 25) } : { run: p, error: 'no .cpuprofile written (worker not exited cleanly?)' };
+  }
+
+  const ours = median(workerRuns.map((r) => r.status_events_per_s));
+  const engineOk = engineRuns.filter((r) => typeof r.events_per_s === 'number');
+  const theirs = engineOk.length ? median(engineOk.map((r) => r.events_per_s as number)) : null;
+  const ratios = workerRuns.map((w, i) => (engineRuns[i]?.events_per_s ? w.status_events_per_s / (engineRuns[i]?.events_per_s as number) : NaN));
+  writeResult(args.quick ? 'ingest.quick' : 'ingest', {
+    quick: Boolean(args.quick),
+    date: new Date().toISOString(),
+    machine: machine(),
+    load_at_start: loadAtStart,
+    input: { messages_produced: produced.acknowledged, status_events: statusMessages, all_source_messages: allMessages, services: 200, days: 30, partitions: 6, produce_ms: Math.round(produceMs), produce_msgs_per_s: Math.round(produced.acknowledged / (produceMs / 1000)) },
+    method: 'worker: spawn `notify-stats ingest` (fresh DATA_DIR, embedded engine, group offsets deleted) -> poll consumer lag over the four source topics every 250 ms until 0; rows counted afterwards in its engine. Engine: fresh embedded engine in a child process, Kafka table (JSONEachRow) + materialized view into a copy of notification_events, timed from CREATE until count() reaches the status-topic message count. Rates are status events / wall time.',
+    worker_runs: workerRuns,
+    engine_runs: engineRuns,
+    engine_consumers: ENGINE_CONSUMERS,
+    median: {
+      ingest_events_per_s: ours,
+      kafka_engine_events_per_s: theirs,
+      ingest_ratio: theirs ? round(median(ratios.filter(Number.isFinite)) ?? 0, 2) : null,
+      worker_peak_rss_mb: median(workerRuns.map((r) => r.peak_rss_mb)),
+    },
+    profile,
+    notes,
+  });
+} finally {
+  await admin.disconnect();
+  await local.stop();
+  rmSync(kafkaDir, { recursive: true, force: true });
+}
+
+import { readFileSync } from 'node:fs';
+function require_(file: string): string {
+  return readFileSync(file, 'utf8');
+}
