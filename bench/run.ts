@@ -14,11 +14,11 @@ import { RESULTS_DIR, ROOT, load, log, machine, writeResult } from './lib.ts';
 const BENCHMARKS = {
   ingest: 'bench/ingest.ts',
   rollup: 'bench/rollup.ts',
+  freshness: 'bench/freshness.ts',
 } as const;
 // In the issue, not written yet (see docs/benchmarks.md): reported as null in the summary.
 const NOT_MEASURED: Record<string, string> = {
   report: 'report latency vs PostgreSQL (issue item 3) not implemented in this pass: no bench/report.ts yet',
-  freshness: 'freshness under load (issue item 2) not implemented in this pass: no bench/freshness.ts yet',
 };
 
 const { values } = parseArgs({
@@ -49,6 +49,7 @@ const read = (name: string): Record<string, any> | null => {
 };
 const ingest = read('ingest');
 const rollup = read('rollup');
+const freshness = read('freshness');
 const notes: string[] = [...failures, ...Object.values(NOT_MEASURED)];
 if (!ingest) notes.push('ingest: no bench/results/ingest.json');
 else {
@@ -59,12 +60,16 @@ else {
 if (!rollup) notes.push('rollup: no bench/results/rollup.json');
 notes.push(`rollup_day_20m_ms: not measured (time box); ${rollup ? `1M day costs ${rollup.ms_per_million_notifications} ms per million notifications, so ~${Math.round((rollup.ms_per_million_notifications * 20) / 1000)} s by linear extrapolation (not measured)` : ''}`);
 notes.push('rollup full-year rebuild: not measured');
+if (!freshness) notes.push('freshness: no bench/results/freshness.json');
+else if (freshness.input?.achieved_rate < freshness.input?.rate * 0.9) {
+  notes.push(`freshness: the generator reached ${freshness.input.achieved_rate} of the ${freshness.input.rate} events/s asked (machine saturated; load ${freshness.load_at_start?.join(' ')})`);
+}
 
 writeResult(values.quick ? 'summary.quick' : 'summary', {
   ingest_events_per_s: ingest?.median?.ingest_events_per_s ?? null,
   kafka_engine_events_per_s: ingest?.median?.kafka_engine_events_per_s ?? null,
   ingest_ratio: ingest?.median?.ingest_ratio ?? null,
-  freshness_p95_ms: null,
+  freshness_p95_ms: freshness?.freshness_ms?.p95 ?? null,
   report_p99_ms: null,
   postgres_p99_ms: null,
   report_speedup_min: null,
@@ -75,7 +80,7 @@ writeResult(values.quick ? 'summary.quick' : 'summary', {
   date: new Date().toISOString(),
   quick: values.quick,
   sizes: { ingest_status_events: ingest?.input?.status_events ?? null, ingest_runs: ingest?.worker_runs?.length ?? 0, rollup_notifications: rollup?.input?.notifications ?? null, rollup_runs: rollup?.build_day_runs?.length ?? 0 },
-  load_at_start: { ingest: ingest?.load_at_start ?? null, rollup: rollup?.load_at_start ?? null },
+  load_at_start: { ingest: ingest?.load_at_start ?? null, rollup: rollup?.load_at_start ?? null, freshness: freshness?.load_at_start ?? null },
   notes,
 });
 if (failures.length) process.exitCode = 1;

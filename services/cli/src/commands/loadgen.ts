@@ -122,7 +122,7 @@ export async function loadgenCommand(opts: LoadgenCommandOptions): Promise<void>
   try {
     result = await produce(
       kafka,
-      options,
+      { ...options, brokers, clientId: `${env.KAFKA_CLIENT_ID}-loadgen` },
       (p) => {
         const now = Date.now();
         if (now - lastUpdate < (opts.json ? 1000 : 200) && p.acknowledged < p.total) return;

@@ -1,0 +1,223 @@
+// Sends a generated stream to Kafka: big batches, several in flight, acks from all replicas,
+// on several threads when it knows the brokers (kafkajs encodes on the thread that sends).
+import { Worker } from 'node:worker_threads';
+import { Partitioners, type Kafka } from 'kafkajs';
+import { TOPICS, type SourceTopic } from '@notify-stats/events';
+import { Batcher } from './batcher.ts';
+import { generate } from './generator.ts';
+import type { LoadgenOptions } from './options.ts';
+import type { FromThread, ThreadInit, ToThread } from './producer-thread.ts';
+import { TokenBucket } from './rate-limiter.ts';
+import { sendLoop } from './send-loop.ts';
+import { TallyBuilder, mergeTallies, type Tally } from './tally.ts';
+
+export interface ProduceOptions extends LoadgenOptions {
+  /** Messages per send (default 1000; smaller when a low rate asks for ~20 sends a second). */
+  batchSize?: number;
+  /** Sends awaiting their acknowledgement at once, per thread (default 16). */
+  inFlight?: number;
+  /**
+   * The brokers `kafka` talks to. Given, the stream is produced by `threads` threads, each with
+   * its own kafkajs client; absent, by this thread through `kafka`.
+   */
+  brokers?: string[];
+  /** Producing threads when `brokers` is given (default 2; 0 = this thread through `kafka`). */
+  threads?: number;
+  /** kafkajs producers (connections) per thread (default 1). */
+  connections?: number;
+  clientId?: string;
+}
+
+export interface ProduceProgress {
+  /** Messages acknowledged by the broker so far. */
+  acknowledged: number;
+  total: number;
+  elapsedMs: number;
+}
+
+export interface ProduceResult {
+  /** What the broker acknowledged (all of it unless aborted or failed). */
+  tally: Tally;
+  acknowledged: number;
+  /** What the whole run would have produced. */
+  total: number;
+  aborted: boolean;
+  elapsedMs: number;
+  messagesPerSecond: number;
+}
+
+/** A send failed (after kafkajs's own retries); `result` holds what was acknowledged before. */
+export class ProduceError extends Error {
+  override name = 'ProduceError';
+  constructor(message: string, readonly result: ProduceResult, options?: ErrorOptions) {
+    super(message, options);
+  }
+}
+
+const PRODUCED_TOPICS: readonly SourceTopic[] = [TOPICS.referenceData, TOPICS.notificationStatus, TOPICS.letterDespatch];
+const DEFAULTS = { batchSize: 1000, inFlight: 16, threads: 2, connections: 1 } as const;
+
+function positiveInt(name: string, v: number, max: number): number {
+  if (!Number.isInteger(v) || v < 1 || v > max) throw new RangeError(`${name} must be an integer from 1 to ${max} (got ${v})`);
+  return v;
+}
+
+/** Partition counts of the topics we write to; a missing topic is an error worth a clear message. */
+async function partitionCounts(kafka: Kafka): Promise<Map<string, number>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const existing = new Set(await admin.listTopics());
+    const missing = PRODUCED_TOPICS.filter((t) => !existing.has(t));
+    if (missing.length) throw new Error(`topic(s) ${missing.join(', ')} do not exist: start the pipeline (it creates them) or create them first`);
+    const { topics } = await admin.fetchTopicMetadata({ topics: [...PRODUCED_TOPICS] });
+    return new Map(topics.map((t) => [t.name, t.partitions.length]));
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/**
+ * Produces the generated stream, keyed by notification id (reference data by its identity key),
+ * to the partition Kafka's default partitioner picks: the reference data first (acknowledged
+ * before any event), then everything else, paced to `rate` when given. On abort every thread
+ * stops dispatching and waits for its sends in flight; the tally is of what was acknowledged.
+ */
+export async function produce(
+  kafka: Kafka,
+  options: ProduceOptions,
+  onProgress?: (p: ProduceProgress) => void,
+  signal?: AbortSignal,
+): Promise<ProduceResult> {
+  const generation = generate(options); // checks the options before anything starts
+  const batchSize = positiveInt('batchSize', options.batchSize ?? DEFAULTS.batchSize, 100_000);
+  const inFlight = positiveInt('inFlight', options.inFlight ?? DEFAULTS.inFlight, 1000);
+  const connections = positiveInt('connections', options.connections ?? DEFAULTS.connections, 16);
+  const threads = options.brokers ? (options.threads ?? DEFAULTS.threads) : 0;
+  if (threads !== 0) positiveInt('threads', threads, 16);
+  const rate = generation.options.rate === null ? null : generation.options.rate / Math.max(1, threads);
+  // At a low rate, ~20 sends a second rather than one burst a second.
+  const effectiveBatch = rate === null ? batchSize : Math.max(1, Math.min(batchSize, Math.round(rate / 20)));
+
+  const stop = new AbortController();
+  const onAbort = () => stop.abort();
+  signal?.addEventListener('abort', onAbort, { once: true });
+  if (signal?.aborted) stop.abort();
+  let acknowledged = 0;
+  let started = performance.now();
+  const progress = (count: number) => {
+    acknowledged += count;
+    onProgress?.({ acknowledged, total: generation.total, elapsedMs: performance.now() - started });
+  };
+
+  let parts: Array<{ tally: Tally; error: string | null }>;
+  try {
+    if (threads === 0) {
+      const partitions = await partitionCounts(kafka);
+      started = performance.now();
+      const producers = Array.from({ length: connections }, () =>
+        kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false }),
+      );
+      const tally = new TallyBuilder(generation);
+      try {
+        await Promise.all(producers.map((p) => p.connect()));
+        const r = await sendLoop({
+          producers,
+          batcher: new Batcher(generation),
+          tally,
+          partitions,
+          batchSize: effectiveBatch,
+          inFlight,
+          bucket: rate === null ? null : new TokenBucket(rate, effectiveBatch),
+          signal: stop.signal,
+          onAcknowledged: progress,
+        });
+        parts = [{ tally: tally.result(), error: r.failure === null ? null : String((r.failure as Error).message ?? r.failure) }];
+      } finally {
+        await Promise.allSettled(producers.map((p) => p.disconnect()));
+      }
+    } else {
+      // The threads load, generate and connect while this one checks the topics.
+      const pool = startThreads(threads, (index) => ({
+        options,
+        shard: { index, count: threads },
+        brokers: options.brokers!,
+        clientId: options.clientId ?? 'notify-stats-loadgen',
+        batchSize: effectiveBatch,
+        inFlight,
+        connections,
+        rate,
+      }), progress, stop);
+      try {
+        const partitions = await partitionCounts(kafka);
+        started = performance.now();
+        pool.start(partitions);
+      } catch (err) {
+        stop.abort();
+        await pool.results;
+        throw err;
+      }
+      parts = await pool.results;
+    }
+  } finally {
+    signal?.removeEventListener('abort', onAbort);
+  }
+
+  const elapsedMs = performance.now() - started;
+  const tally = mergeTallies(parts.map((p) => p.tally));
+  const result: ProduceResult = {
+    tally,
+    acknowledged: tally.messages.total,
+    total: generation.total,
+    aborted: Boolean(signal?.aborted) && tally.messages.total < generation.total,
+    elapsedMs,
+    messagesPerSecond: tally.messages.total / Math.max(0.001, elapsedMs / 1000),
+  };
+  const error = parts.find((p) => p.error !== null)?.error;
+  if (error) throw new ProduceError(`producing failed after ${result.acknowledged} acknowledged messages: ${error}`, result);
+  return result;
+}
+
+/** Starts the threads, lets shard 0 publish the reference data first, relays stops, collects tallies. */
+function startThreads(
+  count: number,
+  init: (index: number) => ThreadInit,
+  progress: (count: number) => void,
+  stop: AbortController,
+): { start(partitions: Map<string, number>): void; results: Promise<Array<{ tally: Tally; error: string | null }>> } {
+  const workers: Worker[] = [];
+  const tell = (m: ToThread) => workers.forEach((w) => w.postMessage(m));
+  const results = new Promise<Array<{ tally: Tally; error: string | null }>>((resolve) => {
+    const out: Array<{ tally: Tally; error: string | null } | undefined> = [];
+    let finished = 0;
+    const onStop = () => tell({ type: 'stop' });
+    const settle = (index: number, r: { tally: Tally; error: string | null }) => {
+      if (out[index]) return;
+      out[index] = r;
+      if (r.error !== null) stop.abort();
+      if (++finished < count) return;
+      stop.signal.removeEventListener('abort', onStop);
+      resolve(out as Array<{ tally: Tally; error: string | null }>);
+    };
+    stop.signal.addEventListener('abort', onStop, { once: true });
+    for (let index = 0; index < count; index++) {
+      const w = new Worker(new URL('./producer-thread.mjs', import.meta.url), { workerData: init(index), execArgv: [] });
+      workers.push(w);
+      w.on('message', (m: FromThread) => {
+        if (m.type === 'acknowledged') progress(m.count);
+        else if (m.type === 'reference-done') tell({ type: 'go' });
+        else settle(index, { tally: m.tally, error: m.error });
+      });
+      // A thread that died took its unreported acknowledgements with it.
+      w.on('error', (err) => settle(index, { tally: emptyTallyFrom(init(index)), error: err.message }));
+      w.on('exit', (code) => settle(index, { tally: emptyTallyFrom(init(index)), error: `producing thread ${index} exited (code ${code}) before reporting` }));
+    }
+    if (stop.signal.aborted) onStop();
+  });
+  return { start: (partitions) => tell({ type: 'start', partitions: [...partitions] }), results };
+}
+
+/** The tally of a thread that never reported (only possible when it crashed). */
+function emptyTallyFrom(init: ThreadInit): Tally {
+  return new TallyBuilder(generate(init.options)).result();
+}
