@@ -43,9 +43,12 @@ if (!values['summary-only']) {
   }
 }
 
-const read = (name: string): Record<string, any> | null => {
+// The result files are other scripts' JSON, read loosely.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Loose = Record<string, any>;
+const read = (name: string): Loose | null => {
   const f = path.join(RESULTS_DIR, `${name}${values.quick ? '.quick' : ''}.json`);
-  return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as Record<string, any>) : null;
+  return existsSync(f) ? (JSON.parse(readFileSync(f, 'utf8')) as Loose) : null;
 };
 const ingest = read('ingest');
 const rollup = read('rollup');

@@ -8,7 +8,7 @@ import { message, type LoadMessage } from './message.ts';
 import type { ResolvedOptions } from './options.ts';
 import { murmur2 } from './partition.ts';
 import type { ServiceTraffic } from './reference-data.ts';
-import { Serialiser } from './serialise.ts';
+import type { Serialiser } from './serialise.ts';
 
 export interface ChunkPlan {
   /** Position in the stream; also names the chunk's random streams. */
