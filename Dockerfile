@@ -24,6 +24,7 @@ COPY packages/clickhouse/package.json packages/clickhouse/
 COPY packages/events/package.json     packages/events/
 COPY packages/kafka/package.json      packages/kafka/
 COPY packages/london/package.json     packages/london/
+COPY packages/loadgen/package.json    packages/loadgen/
 COPY packages/money/package.json      packages/money/
 COPY packages/runtime/package.json    packages/runtime/
 COPY services/api/package.json        services/api/
