@@ -15,10 +15,11 @@ const BENCHMARKS = {
   ingest: 'bench/ingest.ts',
   rollup: 'bench/rollup.ts',
   freshness: 'bench/freshness.ts',
+  report: 'bench/report.ts',
 } as const;
 // In the issue, not written yet (see docs/benchmarks.md): reported as null in the summary.
 const NOT_MEASURED: Record<string, string> = {
-  report: 'report latency vs PostgreSQL (issue item 3) not implemented in this pass: no bench/report.ts yet',
+  postgres: 'report latency of the PostgreSQL fact-table design (issue item 3) not written yet: postgres_p99_ms and report_speedup_min are null',
 };
 
 const { values } = parseArgs({
@@ -53,6 +54,7 @@ const read = (name: string): Loose | null => {
 const ingest = read('ingest');
 const rollup = read('rollup');
 const freshness = read('freshness');
+const report = read('report');
 const notes: string[] = [...failures, ...Object.values(NOT_MEASURED)];
 if (!ingest) notes.push('ingest: no bench/results/ingest.json');
 else {
@@ -73,7 +75,7 @@ writeResult(values.quick ? 'summary.quick' : 'summary', {
   kafka_engine_events_per_s: ingest?.median?.kafka_engine_events_per_s ?? null,
   ingest_ratio: ingest?.median?.ingest_ratio ?? null,
   freshness_p95_ms: freshness?.freshness_ms?.p95 ?? null,
-  report_p99_ms: null,
+  report_p99_ms: report ? Object.fromEntries(Object.entries(report.latency_ms as Loose).map(([k, v]) => [k, (v as Loose).p99])) : null,
   postgres_p99_ms: null,
   report_speedup_min: null,
   rollup_day_1m_ms: rollup && rollup.input?.notifications >= 1_000_000 ? rollup.build_day_median_ms : null,
