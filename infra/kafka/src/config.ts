@@ -12,7 +12,18 @@ export function clusterIdFor(logDir: string): string {
     const match = /^cluster\.id=(.+)$/m.exec(readFileSync(meta, 'utf8'));
     if (match?.[1]) return match[1].trim();
   }
-  return randomBytes(16).toString('base64url');
+  return newClusterId();
+}
+
+/**
+ * 16 random bytes in base64url, as Kafka's own ids, but never starting with '-': the storage
+ * tool would read such an id as an option (Kafka's Uuid.randomUuid avoids them for the same reason).
+ */
+export function newClusterId(random: () => Buffer = () => randomBytes(16)): string {
+  for (;;) {
+    const id = random().toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 export function writeBrokerConfig(dataDir: string, port: number, controllerPort: number): BrokerFiles {

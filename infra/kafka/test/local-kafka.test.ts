@@ -72,3 +72,15 @@ describe('startLocalKafka', () => {
     expect(await isListening(kafka.port)).toBe(false);
   });
 });
+
+describe('cluster ids', () => {
+  it('never start with "-", which the storage tool would take for an option', async () => {
+    const { newClusterId } = await import('../src/config.ts');
+    // 0xf8 encodes as '-' in the first base64url character; the second draw does not.
+    const draws = [Buffer.alloc(16, 0xf8), Buffer.alloc(16, 0x41)];
+    const id = newClusterId(() => draws.shift() as Buffer);
+    expect(id.startsWith('-')).toBe(false);
+    expect(id).toBe(Buffer.alloc(16, 0x41).toString('base64url'));
+    expect(Buffer.alloc(16, 0xf8).toString('base64url').startsWith('-')).toBe(true);
+  });
+});
