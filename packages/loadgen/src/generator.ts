@@ -15,12 +15,25 @@ export interface LoadGeneration {
   referenceCount: number;
   /** Exactly `options.count`. */
   total: number;
+  /** Chunks in the stream (see chunk.ts); a notification's messages all lie in one chunk. */
+  chunkCount: number;
   /**
    * The whole stream, lazily; every call starts over and yields the same messages. With a shard,
    * only that shard's share of the same stream: the reference data in shard 0, and chunks
-   * `index`, `index + count`, ... (a notification lives in one chunk), its late ones last.
+   * `index`, `index + count`, ..., its late ones last.
    */
   messages(shard?: Shard): Generator<LoadMessage, void, undefined>;
+  /**
+   * A producer's share when chunks are handed out as producers ask for them: the reference data
+   * first if `withReference`, then each chunk `next` gives, then this share's late messages.
+   */
+  blocks(next: () => Promise<number | null>, withReference: boolean): AsyncGenerator<Block, void, undefined>;
+}
+
+/** Messages that go out together: reference data never shares a block with events. */
+export interface Block {
+  messages: LoadMessage[];
+  reference: boolean;
 }
 
 export interface Shard {
@@ -44,12 +57,15 @@ export function generate(input: LoadgenOptions): LoadGeneration {
       `gives ${options.count} messages, fewer than the reference data alone (${reference.messages.length} messages for ${options.services} services)`,
     );
   }
+  const chunks = plan(options, reference.messages.length);
   return {
     options,
     reference: reference.summary,
     referenceCount: reference.messages.length,
     total: options.count,
-    messages: (shard?: Shard) => stream(options, reference, shard ?? { index: 0, count: 1 }),
+    chunkCount: chunks.length,
+    messages: (shard?: Shard) => stream(options, reference, chunks, shard ?? { index: 0, count: 1 }),
+    blocks: (next, withReference) => blocks(options, reference, chunks, next, withReference),
   };
 }
 
@@ -73,7 +89,10 @@ function split(total: number, parts: readonly number[]): number[] {
 }
 
 /** The chunks, in stream order: days in order, each cut into equal slices of its budget. */
-function* plan(o: ResolvedOptions, events: number, invalid: number): Generator<ChunkPlan> {
+function plan(o: ResolvedOptions, referenceCount: number): ChunkPlan[] {
+  const invalid = Math.min(Math.round(o.count * o.invalidFraction), o.count - referenceCount);
+  const events = o.count - referenceCount - invalid;
+  const out: ChunkPlan[] = [];
   const days = daysInRange(o.firstDay, o.endDay);
   const perDay = split(events, days.map(dayWeight));
   let index = 0;
@@ -83,23 +102,37 @@ function* plan(o: ResolvedOptions, events: number, invalid: number): Generator<C
     const slices = Math.max(1, Math.ceil(perDay[d]! / MAX_CHUNK_MESSAGES));
     const budgets = split(perDay[d]!, Array.from({ length: slices }, () => 1));
     for (let s = 0; s < slices; s++, index++) {
-      yield { index, day: days[d]!, from: s / slices, to: (s + 1) / slices, budget: budgets[s]!, invalid: invalidPerChunk[index]! };
+      out.push({ index, day: days[d]!, from: s / slices, to: (s + 1) / slices, budget: budgets[s]!, invalid: invalidPerChunk[index]! });
     }
   }
+  return out;
 }
 
-function* stream(o: ResolvedOptions, ref: ReferenceData, shard: Shard): Generator<LoadMessage, void, undefined> {
+function context(o: ResolvedOptions, ref: ReferenceData): ChunkContext {
+  return { options: o, services: weights(ref.traffic.map((t) => [t, t.weight] as const)), traffic: ref.traffic, ser: new Serialiser(), late: [] };
+}
+
+const lateFirst = (late: readonly LoadMessage[]) => [...late].reverse();
+
+function* stream(o: ResolvedOptions, ref: ReferenceData, chunks: readonly ChunkPlan[], shard: Shard): Generator<LoadMessage, void, undefined> {
   if (shard.index === 0) yield* ref.messages;
-  const invalid = Math.min(Math.round(o.count * o.invalidFraction), o.count - ref.messages.length);
-  const cx: ChunkContext = {
-    options: o,
-    services: weights(ref.traffic.map((t) => [t, t.weight] as const)),
-    traffic: ref.traffic,
-    ser: new Serialiser(),
-    late: [],
-  };
-  for (const chunk of plan(o, o.count - ref.messages.length - invalid, invalid)) {
-    if (chunk.index % shard.count === shard.index) yield* chunkMessages(chunk, cx);
+  const cx = context(o, ref);
+  for (let c = shard.index; c < chunks.length; c += shard.count) yield* chunkMessages(chunks[c]!, cx);
+  yield* lateFirst(cx.late);
+}
+
+async function* blocks(
+  o: ResolvedOptions,
+  ref: ReferenceData,
+  chunks: readonly ChunkPlan[],
+  next: () => Promise<number | null>,
+  withReference: boolean,
+): AsyncGenerator<Block, void, undefined> {
+  if (withReference && ref.messages.length) yield { messages: ref.messages, reference: true };
+  const cx = context(o, ref);
+  for (let c = await next(); c !== null; c = await next()) {
+    if (c < 0 || c >= chunks.length) throw new RangeError(`no chunk ${c} (there are ${chunks.length})`);
+    yield { messages: chunkMessages(chunks[c]!, cx), reference: false };
   }
-  for (let i = cx.late.length - 1; i >= 0; i--) yield cx.late[i]!;
+  if (cx.late.length) yield { messages: lateFirst(cx.late), reference: false };
 }

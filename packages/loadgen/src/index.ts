@@ -3,9 +3,9 @@ export { resolveOptions, LoadgenOptionsError, LIMITS, type LoadgenOptions, type 
 export { INVALID_KINDS, type InvalidKind, type LoadMessage, type MessageKind } from './message.ts';
 export type { Lifecycle } from './lifecycles.ts';
 export type { ReferenceSummary, ServiceInfo } from './reference-data.ts';
+export { mergeTallies } from './tally-merge.ts';
 export {
   TallyBuilder,
-  mergeTallies,
   type Tally,
   type DayTally,
   type TypeDayTally,

@@ -128,6 +128,3 @@ function then(lc: Lifecycle, rng: Rng, status: Status, min: number, max: number)
   lc.times.push(lc.times[lc.times.length - 1]! + rng.int(min, max));
   lc.statuses.push(status);
 }
-
-/** Messages the lifecycle produces: one per status, plus its despatch. */
-export const messageCount = (lc: Lifecycle): number => lc.statuses.length + (lc.despatch ? 1 : 0);

@@ -7,24 +7,26 @@ import { Batcher } from './batcher.ts';
 import { generate } from './generator.ts';
 import type { LoadgenOptions } from './options.ts';
 import type { FromThread, ThreadInit, ToThread } from './producer-thread.ts';
-import { TokenBucket } from './rate-limiter.ts';
+import { pacing } from './rate-limiter.ts';
 import { sendLoop } from './send-loop.ts';
-import { TallyBuilder, mergeTallies, type Tally } from './tally.ts';
+import { mergeTallies } from './tally-merge.ts';
+import { TallyBuilder, type Tally } from './tally.ts';
 
 export interface ProduceOptions extends LoadgenOptions {
   /** Messages per send (default 1000; smaller when a low rate asks for ~20 sends a second). */
   batchSize?: number;
-  /** Sends awaiting their acknowledgement at once, per thread (default 16). */
+  /** Sends awaiting their acknowledgement at once, per producing thread (default 16). */
   inFlight?: number;
   /**
-   * The brokers `kafka` talks to. Given, the stream is produced by `threads` threads, each with
-   * its own kafkajs client; absent, by this thread through `kafka`.
+   * The brokers `kafka` talks to. Given, `threads - 1` worker threads, each with its own kafkajs
+   * client, produce alongside this one (kafkajs encodes on the thread that sends).
    */
   brokers?: string[];
-  /** Producing threads when `brokers` is given (default 2; 0 = this thread through `kafka`). */
+  /** Producing threads, this one included, when `brokers` is given (default 2). */
   threads?: number;
   /** kafkajs producers (connections) per thread (default 1). */
   connections?: number;
+  /** kafkajs client id of the worker threads. */
   clientId?: string;
 }
 
@@ -80,8 +82,9 @@ async function partitionCounts(kafka: Kafka): Promise<Map<string, number>> {
 /**
  * Produces the generated stream, keyed by notification id (reference data by its identity key),
  * to the partition Kafka's default partitioner picks: the reference data first (acknowledged
- * before any event), then everything else, paced to `rate` when given. On abort every thread
- * stops dispatching and waits for its sends in flight; the tally is of what was acknowledged.
+ * before any event), then every chunk of events (a notification's messages in order, from one
+ * thread), then the late ones, paced to `rate` when given. On abort every thread stops
+ * dispatching and waits for its sends in flight; the tally is of what was acknowledged.
  */
 export async function produce(
   kafka: Kafka,
@@ -93,9 +96,8 @@ export async function produce(
   const batchSize = positiveInt('batchSize', options.batchSize ?? DEFAULTS.batchSize, 100_000);
   const inFlight = positiveInt('inFlight', options.inFlight ?? DEFAULTS.inFlight, 1000);
   const connections = positiveInt('connections', options.connections ?? DEFAULTS.connections, 16);
-  const threads = options.brokers ? (options.threads ?? DEFAULTS.threads) : 0;
-  if (threads !== 0) positiveInt('threads', threads, 16);
-  const rate = generation.options.rate === null ? null : generation.options.rate / Math.max(1, threads);
+  const threads = options.brokers ? positiveInt('threads', options.threads ?? DEFAULTS.threads, 16) : 1;
+  const rate = generation.options.rate === null ? null : generation.options.rate / threads;
   // At a low rate, ~20 sends a second rather than one burst a second.
   const effectiveBatch = rate === null ? batchSize : Math.max(1, Math.min(batchSize, Math.round(rate / 20)));
 
@@ -109,56 +111,64 @@ export async function produce(
     acknowledged += count;
     onProgress?.({ acknowledged, total: generation.total, elapsedMs: performance.now() - started });
   };
+  // Chunks go to whichever thread asks first, so no thread idles while another has work left.
+  let nextIndex = 0;
+  const takeChunk = () => (stop.signal.aborted || nextIndex >= generation.chunkCount ? null : nextIndex++);
+
+  // Worker threads load and connect while this thread checks the topics; every thread gets the
+  // same resolved end day, even one that starts after midnight.
+  const shared = { ...options, endDay: generation.options.endDay };
+  const pool =
+    threads > 1
+      ? startThreads(
+          threads - 1,
+          { options: shared, brokers: options.brokers!, clientId: options.clientId ?? 'notify-stats-loadgen', batchSize: effectiveBatch, inFlight, connections, rate },
+          progress,
+          takeChunk,
+          stop,
+        )
+      : null;
 
   let parts: Array<{ tally: Tally; error: string | null }>;
   try {
-    if (threads === 0) {
-      const partitions = await partitionCounts(kafka);
-      started = performance.now();
-      const producers = Array.from({ length: connections }, () =>
-        kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false }),
-      );
-      const tally = new TallyBuilder(generation);
-      try {
-        await Promise.all(producers.map((p) => p.connect()));
-        const r = await sendLoop({
-          producers,
-          batcher: new Batcher(generation),
-          tally,
-          partitions,
-          batchSize: effectiveBatch,
-          inFlight,
-          bucket: rate === null ? null : new TokenBucket(rate, effectiveBatch),
-          signal: stop.signal,
-          onAcknowledged: progress,
-        });
-        parts = [{ tally: tally.result(), error: r.failure === null ? null : String((r.failure as Error).message ?? r.failure) }];
-      } finally {
-        await Promise.allSettled(producers.map((p) => p.disconnect()));
-      }
-    } else {
-      // The threads load, generate and connect while this one checks the topics.
-      const pool = startThreads(threads, (index) => ({
-        options,
-        shard: { index, count: threads },
-        brokers: options.brokers!,
-        clientId: options.clientId ?? 'notify-stats-loadgen',
+    let partitions: Map<string, number>;
+    try {
+      partitions = await partitionCounts(kafka);
+    } catch (err) {
+      stop.abort();
+      await pool?.results;
+      throw err;
+    }
+    started = performance.now();
+    pool?.start(partitions);
+    // This thread produces too, and sends the reference data first.
+    const producers = Array.from({ length: connections }, () =>
+      kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false }),
+    );
+    const tally = new TallyBuilder(generation);
+    let local: { tally: Tally; error: string | null };
+    try {
+      await Promise.all(producers.map((p) => p.connect()));
+      const r = await sendLoop({
+        producers,
+        batcher: new Batcher(generation.blocks(async () => takeChunk(), true)),
+        tally,
+        partitions,
         batchSize: effectiveBatch,
         inFlight,
-        connections,
-        rate,
-      }), progress, stop);
-      try {
-        const partitions = await partitionCounts(kafka);
-        started = performance.now();
-        pool.start(partitions);
-      } catch (err) {
-        stop.abort();
-        await pool.results;
-        throw err;
-      }
-      parts = await pool.results;
+        bucket: rate === null ? null : pacing(rate, effectiveBatch),
+        signal: stop.signal,
+        onReferenceDone: () => pool?.go(),
+        onAcknowledged: progress,
+      });
+      local = { tally: tally.result(), error: r.failure === null ? null : String((r.failure as Error).message ?? r.failure) };
+    } catch (err) {
+      local = { tally: tally.result(), error: String((err as Error).message ?? err) };
+    } finally {
+      await Promise.allSettled(producers.map((p) => p.disconnect()));
     }
+    if (local.error !== null) stop.abort();
+    parts = [local, ...(pool ? await pool.results : [])];
   } finally {
     signal?.removeEventListener('abort', onAbort);
   }
@@ -178,13 +188,14 @@ export async function produce(
   return result;
 }
 
-/** Starts the threads, lets shard 0 publish the reference data first, relays stops, collects tallies. */
+/** Starts the worker threads, hands them chunks, relays go and stop, collects their tallies. */
 function startThreads(
   count: number,
-  init: (index: number) => ThreadInit,
+  init: ThreadInit,
   progress: (count: number) => void,
+  takeChunk: () => number | null,
   stop: AbortController,
-): { start(partitions: Map<string, number>): void; results: Promise<Array<{ tally: Tally; error: string | null }>> } {
+): { start(partitions: Map<string, number>): void; go(): void; results: Promise<Array<{ tally: Tally; error: string | null }>> } {
   const workers: Worker[] = [];
   const tell = (m: ToThread) => workers.forEach((w) => w.postMessage(m));
   const results = new Promise<Array<{ tally: Tally; error: string | null }>>((resolve) => {
@@ -201,20 +212,20 @@ function startThreads(
     };
     stop.signal.addEventListener('abort', onStop, { once: true });
     for (let index = 0; index < count; index++) {
-      const w = new Worker(new URL('./producer-thread.mjs', import.meta.url), { workerData: init(index), execArgv: [] });
+      const w = new Worker(new URL('./producer-thread.mjs', import.meta.url), { workerData: init, execArgv: [] });
       workers.push(w);
       w.on('message', (m: FromThread) => {
-        if (m.type === 'acknowledged') progress(m.count);
-        else if (m.type === 'reference-done') tell({ type: 'go' });
+        if (m.type === 'chunk-wanted') w.postMessage({ type: 'chunk', index: takeChunk() } satisfies ToThread);
+        else if (m.type === 'acknowledged') progress(m.count);
         else settle(index, { tally: m.tally, error: m.error });
       });
       // A thread that died took its unreported acknowledgements with it.
-      w.on('error', (err) => settle(index, { tally: emptyTallyFrom(init(index)), error: err.message }));
-      w.on('exit', (code) => settle(index, { tally: emptyTallyFrom(init(index)), error: `producing thread ${index} exited (code ${code}) before reporting` }));
+      w.on('error', (err) => settle(index, { tally: emptyTallyFrom(init), error: err.message }));
+      w.on('exit', (code) => settle(index, { tally: emptyTallyFrom(init), error: `producing thread exited (code ${code}) before reporting` }));
     }
     if (stop.signal.aborted) onStop();
   });
-  return { start: (partitions) => tell({ type: 'start', partitions: [...partitions] }), results };
+  return { start: (partitions) => tell({ type: 'start', partitions: [...partitions] }), go: () => tell({ type: 'go' }), results };
 }
 
 /** The tally of a thread that never reported (only possible when it crashed). */

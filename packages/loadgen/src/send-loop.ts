@@ -71,7 +71,7 @@ export async function sendLoop(o: SendLoop): Promise<{ acknowledged: number; fai
 
   try {
     while (!o.signal.aborted && failure === null) {
-      const batch = o.batcher.next(o.batchSize);
+      const batch = await o.batcher.next(o.batchSize);
       if (!batch) break;
       if (!batch.reference && !eventsStarted) await startEvents();
       if (o.bucket) await o.bucket.take(batch.messages.length, o.signal);

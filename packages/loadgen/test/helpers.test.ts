@@ -43,20 +43,37 @@ describe('token bucket', () => {
   it('paces batches to the rate', async () => {
     let now = 0;
     const slept: number[] = [];
-    const bucket = new TokenBucket(1000, 100, () => now, async (ms) => {
-      slept.push(ms);
-      now += ms;
+    const bucket = new TokenBucket(1000, {
+      burst: 250,
+      initial: 100,
+      now: () => now,
+      sleep: async (ms) => {
+        slept.push(ms);
+        now += ms;
+      },
     });
     for (let i = 0; i < 50; i++) await bucket.take(100);
-    // 5000 messages at 1000/s, the first 100 from the initial burst: 4.9 s of waiting.
+    // 5000 messages at 1000/s, the first 100 from the initial tokens: 4.9 s of waiting.
     expect(now).toBeCloseTo(4900, 6);
     expect(slept.every((ms) => ms <= 100 + 1e-9)).toBe(true);
   });
 
+  it('catches up after a late timer, up to the burst', async () => {
+    let now = 0;
+    const bucket = new TokenBucket(1000, { burst: 250, initial: 100, now: () => now, sleep: async (ms) => void (now += ms + 50) });
+    for (let i = 0; i < 50; i++) await bucket.take(100);
+    // Every sleep overshoots by 50 ms; the tokens that accrue meanwhile are not lost.
+    expect(now).toBeLessThan(4900 + 100);
+  });
+
   it('does not wait while tokens have accrued', async () => {
     let now = 0;
-    const bucket = new TokenBucket(1000, 500, () => now, async () => {
-      throw new Error('should not wait');
+    const bucket = new TokenBucket(1000, {
+      burst: 500,
+      now: () => now,
+      sleep: async () => {
+        throw new Error('should not wait');
+      },
     });
     await bucket.take(500);
     now += 1000;

@@ -28,13 +28,40 @@ describe('shards (one per producing thread)', () => {
     });
   }
 
-  it('never lets reference data share a batch with events', () => {
-    const batcher = new Batcher(generate(options));
-    const first = batcher.next(1000)!;
+  it('never lets reference data share a batch with events', async () => {
+    const batcher = Batcher.of(generate(options));
+    const first = (await batcher.next(1000))!;
     expect(first.reference).toBe(true);
     expect(first.messages.every((m) => m.kind === 'reference')).toBe(true);
-    const second = batcher.next(1000)!;
+    const second = (await batcher.next(1000))!;
     expect(second.reference).toBe(false);
     expect(second.messages.some((m) => m.kind === 'reference')).toBe(false);
+  });
+
+  it('batches the whole stream, in order, when one producer takes every chunk', async () => {
+    const batcher = Batcher.of(generate(options));
+    const sent = [];
+    for (let b = await batcher.next(777); b; b = await batcher.next(777)) sent.push(...b.messages);
+    expect(text(sent)).toEqual(text(messages));
+  });
+
+  it('gives the same messages and tally when chunks go to whichever producer asks first', async () => {
+    let next = 0;
+    const take = async () => (next < generation.chunkCount ? next++ : null);
+    const producers = [new Batcher(generation.blocks(take, true)), new Batcher(generation.blocks(take, false)), new Batcher(generation.blocks(take, false))];
+    const shares = producers.map(() => [] as typeof messages);
+    // Round-robin pulls of uneven sizes, as threads of different speeds would.
+    for (let live = producers.length; live > 0; ) {
+      live = 0;
+      for (const [i, p] of producers.entries()) {
+        const b = await p.next(100 + 150 * i);
+        if (b) {
+          shares[i]!.push(...b.messages);
+          live++;
+        }
+      }
+    }
+    expect(text(shares.flat()).sort()).toEqual(text(messages).sort());
+    expect(mergeTallies(shares.map((s) => new TallyBuilder(generation).addAll(s).result()))).toEqual(tally);
   });
 });

@@ -81,7 +81,7 @@ program
   .option('--late-fraction <f>', 'share of status changes held back and produced last, newest first', '0')
   .option('--duplicate-fraction <f>', 'share of events produced twice (same event_id)', '0')
   .option('--invalid-fraction <f>', 'share of the count that is invalid messages', '0')
-  .option('--batch-size <n>', 'messages per send', '5000')
+  .option('--batch-size <n>', 'messages per send', '1000')
   .addOption(json)
   .action(loadgenCommand);
 

@@ -1,4 +1,4 @@
-import { ensureTopics, createKafka } from '@notify-stats/kafka';
+import { ensureTopics, createKafka, type Kafka } from '@notify-stats/kafka';
 import {
   LoadgenOptionsError,
   ProduceError,
@@ -10,7 +10,7 @@ import {
   type ProduceOptions,
   type ProduceResult,
 } from '@notify-stats/loadgen';
-import { createLogger, kafkaEnv, parseEnv } from '@notify-stats/runtime';
+import { createLogger, kafkaEnv, parseEnv, sleep } from '@notify-stats/runtime';
 import { progressBar } from '../progress.ts';
 
 export interface LoadgenCommandOptions {
@@ -52,7 +52,7 @@ function number(flag: string, value: string | undefined): number | undefined {
 
 /** Turns the flags into loadgen options; every problem names the flag. */
 export function loadgenOptions(opts: LoadgenCommandOptions): ProduceOptions {
-  if (opts.count !== undefined && (opts.duration !== undefined)) throw new Error('give either --count, or --rate with --duration, not both');
+  if (opts.count !== undefined && opts.duration !== undefined) throw new Error('give either --count, or --rate with --duration, not both');
   if (opts.count === undefined && opts.duration === undefined) throw new Error('give --count N, or --rate N with --duration S');
   const options: ProduceOptions = {
     count: number('--count', opts.count),
@@ -73,10 +73,21 @@ export function loadgenOptions(opts: LoadgenCommandOptions): ProduceOptions {
     if (err instanceof LoadgenOptionsError) throw new Error(err.option ? `${FLAGS[err.option]} ${err.problem}` : err.problem);
     throw err;
   }
-  if (options.batchSize !== undefined && (!Number.isInteger(options.batchSize) || options.batchSize < 1 || options.batchSize > 50_000)) {
-    throw new Error(`--batch-size must be an integer from 1 to 50000 (got ${options.batchSize})`);
+  if (options.batchSize !== undefined && (!Number.isInteger(options.batchSize) || options.batchSize < 1 || options.batchSize > 100_000)) {
+    throw new Error(`--batch-size must be an integer from 1 to 100000 (got ${options.batchSize})`);
   }
   return options;
+}
+
+/** New partitions answer produce requests a moment after their leader shows in the metadata. */
+async function leadersReady(admin: ReturnType<Kafka['admin']>, topics: string[]): Promise<void> {
+  const deadline = Date.now() + 30_000;
+  while (Date.now() < deadline) {
+    const { topics: metadata } = await admin.fetchTopicMetadata({ topics });
+    if (metadata.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) break;
+    await sleep(200);
+  }
+  await sleep(1000);
 }
 
 function summary(r: ProduceResult): string {
@@ -102,7 +113,8 @@ export async function loadgenCommand(opts: LoadgenCommandOptions): Promise<void>
   await admin.connect();
   try {
     // The pipeline creates these at start-up; creating them here (same settings) lets loadgen run first.
-    await ensureTopics(admin, env.KAFKA_TOPIC_PARTITIONS);
+    const created = await ensureTopics(admin, env.KAFKA_TOPIC_PARTITIONS);
+    if (created.length) await leadersReady(admin, created);
   } finally {
     await admin.disconnect();
   }
