@@ -38,7 +38,3 @@ export async function pendingDays(client: ClickHouseClient): Promise<PendingDay[
      ORDER BY d.day, d.scope`,
   );
 }
-
-export async function countPendingDays(client: ClickHouseClient): Promise<number> {
-  return (await pendingDays(client)).length;
-}
