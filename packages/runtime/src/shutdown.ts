@@ -16,6 +16,8 @@ export class Shutdown {
   constructor(
     private readonly logger: Logger,
     private readonly deadlineMs = 15_000,
+    /** One stuck step (a client that never answers) must not keep the later ones from running. */
+    private readonly stepTimeoutMs = 10_000,
   ) {}
 
   add(name: string, run: Step['run']): this {
@@ -58,11 +60,19 @@ export class Shutdown {
     const all = (async () => {
       for (const step of [...this.steps].reverse()) {
         const started = Date.now();
+        let stepTimer: NodeJS.Timeout | undefined;
         try {
-          await step.run();
-          this.logger.info({ step: step.name, ms: Date.now() - started }, 'shutdown step done');
+          const stuck = new Promise<'stuck'>((resolve) => {
+            stepTimer = setTimeout(() => resolve('stuck'), this.stepTimeoutMs);
+            stepTimer.unref();
+          });
+          const outcome = await Promise.race([Promise.resolve().then(step.run), stuck]);
+          if (outcome === 'stuck') this.logger.warn({ step: step.name, ms: this.stepTimeoutMs }, 'shutdown step timed out; going on');
+          else this.logger.info({ step: step.name, ms: Date.now() - started }, 'shutdown step done');
         } catch (err) {
           this.logger.error({ err, step: step.name }, 'shutdown step failed; continuing');
+        } finally {
+          clearTimeout(stepTimer);
         }
       }
     })();

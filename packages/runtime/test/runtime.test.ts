@@ -323,3 +323,18 @@ describe('retry', () => {
     expect(calls).toBe(3);
   });
 });
+
+describe('Shutdown step timeout', () => {
+  it('goes on with the later steps when one step never finishes', async () => {
+    const { Shutdown } = await import('../src/shutdown.ts');
+    const { createLogger } = await import('../src/logger.ts');
+    const logger = createLogger('test');
+    logger.level = 'silent';
+    const ran: string[] = [];
+    const shutdown = new Shutdown(logger, 2_000, 50);
+    shutdown.add('broker', () => void ran.push('broker'));
+    shutdown.add('stuck consumer', () => new Promise<void>(() => undefined));
+    await shutdown.run('test');
+    expect(ran).toEqual(['broker']);
+  });
+});
