@@ -1,4 +1,5 @@
 import type { z } from 'zod';
+import { fastStatusEvent } from './fast-status.ts';
 import { letterDespatchEvent, type LetterDespatchEvent } from './despatch-event.ts';
 import { inboundSmsEvent, type InboundSmsEvent } from './inbound-event.ts';
 import {
@@ -59,6 +60,8 @@ export function decodeMessage(topic: SourceTopic, key: Bytes, value: Bytes): Dec
 
   switch (topic) {
     case TOPICS.notificationStatus: {
+      const fast = fastStatusEvent(json as Record<string, unknown>);
+      if (fast) return { kind: 'status', event: fast };
       const r = notificationStatusEvent.safeParse(json);
       return r.success ? { kind: 'status', event: r.data } : invalid(formatIssues(r.error));
     }

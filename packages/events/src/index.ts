@@ -1,6 +1,7 @@
 export * from './topics.ts';
 export * from './vocabulary.ts';
-export { uuid, timestamp, isoDay, money, type Timestamp } from './fields.ts';
+export { uuid, timestamp, parseTimestamp, isoDay, money, type Timestamp } from './fields.ts';
+export { fastStatusEvent } from './fast-status.ts';
 export * from './status-event.ts';
 export * from './despatch-event.ts';
 export * from './inbound-event.ts';

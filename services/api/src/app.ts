@@ -7,6 +7,7 @@ import { metricsRegistry, type Logger } from '@notify-stats/runtime';
 import { adminAuth, type AdminAuthConfig } from './auth/admin.ts';
 import { registerErrorHandler } from './errors.ts';
 import { limitPerClient } from './http/client-rate-limit.ts';
+import { ReportCache } from './http/report-cache.ts';
 import { httpMetrics } from './metrics.ts';
 import adminPipeline, { type IngestControl } from './routes/admin-pipeline.ts';
 import adminRollups, { type RollupControl } from './routes/admin-rollups.ts';
@@ -28,6 +29,8 @@ export interface AppDeps {
   /** Present when the ingest worker runs in this process. */
   ingest?: IngestControl;
   pipelineStatus?: () => Promise<unknown>;
+  /** Changes whenever the fact tables do; when set, platform reports are cached per version. */
+  factsVersion?: (() => Promise<string>) | null | undefined;
   /** Report requests per minute per admin client; 0 turns the limit off. */
   rateLimitPerMinute?: number;
 }
@@ -76,7 +79,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     reply.type(metricsRegistry.contentType).send(await metricsRegistry.metrics()),
   );
 
-  const routeDeps: RouteDeps = { clickhouse: deps.clickhouse, adminAuth: adminAuth(deps.admin), dataAsOf: deps.dataAsOf };
+  const routeDeps: RouteDeps = {
+    clickhouse: deps.clickhouse,
+    adminAuth: adminAuth(deps.admin),
+    dataAsOf: deps.dataAsOf,
+    reportCache: deps.factsVersion ? new ReportCache(deps.factsVersion) : undefined,
+  };
   await app.register(async (admin) => {
     await limitPerClient(admin, deps.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE);
     for (const route of REPORT_ROUTES) await admin.register(route, routeDeps);

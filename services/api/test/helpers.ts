@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { SignJWT } from 'jose';
 import { migrate, openClickhouse, type ClickHouseClient } from '@notify-stats/clickhouse';
-import { buildApp } from '../src/app.ts';
+import { buildApp, type AppDeps } from '../src/app.ts';
 
 export const ADMIN = { clientId: 'notify-admin', secret: 'test-secret-0123456789' };
 export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
@@ -24,11 +24,11 @@ export interface TestApp {
 }
 
 /** A fresh embedded engine in its own folder (one per test file: the engine is one per process). */
-export async function openTestApp(): Promise<TestApp> {
+export async function openTestApp(overrides: Partial<AppDeps> = {}): Promise<TestApp> {
   const folder = mkdtempSync(path.join(tmpdir(), 'api-test-'));
   const ch = await openClickhouse({ path: folder });
   await migrate(ch.client);
-  const app = await buildApp({ clickhouse: ch.client, admin: ADMIN, dataAsOf: async () => '2024-01-01T00:00:00.000Z', readiness: {} });
+  const app = await buildApp({ clickhouse: ch.client, admin: ADMIN, dataAsOf: async () => '2024-01-01T00:00:00.000Z', readiness: {}, ...overrides });
   return {
     app,
     client: ch.client,

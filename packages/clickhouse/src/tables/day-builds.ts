@@ -31,3 +31,15 @@ export async function lastBuilds(client: ClickHouseClient, limit = 20): Promise<
     { limit },
   );
 }
+
+/**
+ * Changes whenever a build has published facts: builds are recorded after they publish, and
+ * `finished_at` is the server's clock in microseconds. Empty before the first build.
+ */
+export async function factsVersion(client: ClickHouseClient): Promise<string> {
+  const [row] = await queryRows<{ version: string }>(
+    client,
+    `SELECT if(count() = 0, '', toString(max(finished_at))) AS version FROM day_builds`,
+  );
+  return row?.version ?? '';
+}

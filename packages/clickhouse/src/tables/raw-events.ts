@@ -45,8 +45,38 @@ export const RAW_TABLES = {
   inboundSms: 'inbound_sms',
 } as const;
 
+// Column order of each raw table's INSERT. Rows go as JSONCompactEachRow (one JSON array per
+// row): half the bytes of JSONEachRow, so less for the worker to build and the engine to parse.
+const COLUMNS = {
+  [RAW_TABLES.notificationEvents]: [
+    'event_id', 'notification_id', 'service_id', 'template_id', 'job_id', 'notification_type', 'key_type', 'status',
+    'status_rank', 'created_at', 'created_day', 'updated_at', 'billable_units', 'rate_multiplier', 'international',
+    'sent_by', 'postage', 'source_partition', 'source_offset',
+  ] satisfies (keyof NotificationEventRow)[],
+  [RAW_TABLES.letterDespatches]: ['event_id', 'notification_id', 'despatched_on', 'cost_threshold'] satisfies (keyof LetterDespatchRow)[],
+  [RAW_TABLES.inboundSms]: ['event_id', 'inbound_sms_id', 'service_id', 'created_at', 'created_day', 'provider'] satisfies (keyof InboundSmsRow)[],
+} as const;
+
+type RawTable = (typeof RAW_TABLES)[keyof typeof RAW_TABLES];
+type RowOf<T extends RawTable> = T extends typeof RAW_TABLES.notificationEvents
+  ? NotificationEventRow
+  : T extends typeof RAW_TABLES.letterDespatches
+    ? LetterDespatchRow
+    : InboundSmsRow;
+
+/** The rows as the INSERT's JSON arrays, in the order of `insertColumns(table)`. */
+export function insertTuples<T extends RawTable>(table: T, rows: readonly RowOf<T>[]): unknown[][] {
+  const columns: readonly string[] = COLUMNS[table];
+  return rows.map((row) => {
+    const tuple = new Array<unknown>(columns.length);
+    for (let i = 0; i < columns.length; i++) tuple[i] = (row as unknown as Record<string, unknown>)[columns[i] as string];
+    return tuple;
+  });
+}
+
 /** One INSERT per table per batch: ClickHouse wants few large inserts, not many small ones. */
-export async function insertRows(client: ClickHouseClient, table: string, rows: readonly object[]): Promise<void> {
+export async function insertRows<T extends RawTable>(client: ClickHouseClient, table: T, rows: readonly RowOf<T>[]): Promise<void> {
   if (rows.length === 0) return;
-  await client.insert({ table, values: rows as object[], format: 'JSONEachRow' });
+  const columns = COLUMNS[table] as readonly string[] as [string, ...string[]];
+  await client.insert({ table, columns, values: insertTuples(table, rows), format: 'JSONCompactEachRow' });
 }

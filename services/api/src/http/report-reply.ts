@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
+import type { ReportCache, RenderedReport } from './report-cache.ts';
 
 /** `?format=csv` (or `Accept: text/csv`) asks a list report for CSV. */
 export const formatParam = { format: z.enum(['json', 'csv']).optional().describe('json (default) or csv') };
@@ -15,6 +16,8 @@ export function wantsCsv(request: FastifyRequest): boolean {
 export interface ReportContext {
   /** Freshness watermark: every event produced before it is in the numbers. */
   dataAsOf(): Promise<string | null>;
+  /** Set when fact reports are cached (see report-cache.ts). */
+  reportCache?: ReportCache | undefined;
 }
 
 /**
@@ -29,25 +32,55 @@ export async function sendReport(
   rawBody: unknown,
   csvColumns?: readonly string[],
 ): Promise<FastifyReply> {
+  const asOf = await ctx.dataAsOf();
+  return send(request, reply, asOf, render(schema, rawBody, csvColumnsFor(request, csvColumns)));
+}
+
+/**
+ * A report computed from the fact tables alone: `compute` runs only when the cache has no
+ * rendering for this URL, format, watermark and facts version. The watermark is part of the key
+ * so that a body is never sent with a newer `X-Data-As-Of` than the facts it was computed from.
+ */
+export async function sendFactReport(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  ctx: ReportContext,
+  schema: z.ZodType,
+  compute: () => Promise<unknown>,
+  csvColumns?: readonly string[],
+): Promise<FastifyReply> {
+  const asOf = await ctx.dataAsOf();
+  const columns = csvColumnsFor(request, csvColumns);
+  const make = async () => render(schema, await compute(), columns);
+  const rendered = ctx.reportCache ? await ctx.reportCache.get([request.url, columns ? 'csv' : 'json', asOf ?? ''], make) : await make();
+  return send(request, reply, asOf, rendered);
+}
+
+const csvColumnsFor = (request: FastifyRequest, columns?: readonly string[]) => (columns && wantsCsv(request) ? columns : undefined);
+
+function render(schema: z.ZodType, rawBody: unknown, csvColumns: readonly string[] | undefined): RenderedReport {
   // The body is serialised here (for the ETag), so the response schema is enforced here too:
   // exactly the documented fields, nothing else.
   const body = schema.parse(rawBody);
-  const asOf = await ctx.dataAsOf();
-  if (asOf) reply.header('x-data-as-of', asOf);
   let payload: string;
-  if (csvColumns && wantsCsv(request)) {
+  let type: string;
+  if (csvColumns) {
     const rows = body as Array<Record<string, unknown>>;
     payload = stringify(
       rows.map((r) => csvColumns.map((c) => r[c])),
       { header: true, columns: [...csvColumns] },
     );
-    reply.type('text/csv; charset=utf-8');
+    type = 'text/csv; charset=utf-8';
   } else {
     payload = JSON.stringify(body);
-    reply.type('application/json; charset=utf-8');
+    type = 'application/json; charset=utf-8';
   }
-  const etag = `"${createHash('sha256').update(payload).digest('base64url').slice(0, 27)}"`;
-  reply.header('etag', etag).header('cache-control', 'private, no-cache').header('vary', 'accept, authorization');
+  return { payload, type, etag: `"${createHash('sha256').update(payload).digest('base64url').slice(0, 27)}"` };
+}
+
+function send(request: FastifyRequest, reply: FastifyReply, asOf: string | null, { payload, type, etag }: RenderedReport): FastifyReply {
+  if (asOf) reply.header('x-data-as-of', asOf);
+  reply.type(type).header('etag', etag).header('cache-control', 'private, no-cache').header('vary', 'accept, authorization');
   const ifNoneMatch = request.headers['if-none-match'];
   if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim() === etag || t.trim() === `W/${etag}`)) {
     return reply.code(304).send();

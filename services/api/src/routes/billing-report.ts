@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { moneyToNumber, sumMoney } from '@notify-stats/money';
 import { dateRangeQuery, resolveRange } from '../http/date-range.ts';
-import { formatParam, sendReport } from '../http/report-reply.ts';
+import { formatParam, sendFactReport } from '../http/report-reply.ts';
 import { letterBreakdown } from '../letter-breakdown.ts';
 import { letterLinesByService, type LetterLineRow } from '../queries/billing-facts.ts';
 import { smsChargedByService, type SmsChargedRow } from '../queries/sms-charges.ts';
@@ -84,12 +84,15 @@ const route: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
     },
     async (request, reply) => {
       const range = resolveRange(request.query);
-      const [sms, letters, services] = await Promise.all([
-        smsChargedByService(deps.clickhouse, range),
-        letterLinesByService(deps.clickhouse, range),
-        serviceDirectory(deps.clickhouse, { live: false }),
-      ]);
-      return sendReport(request, reply, deps, response, billingReport(sms, letters, services), COLUMNS);
+      const body = async () => {
+        const [sms, letters, services] = await Promise.all([
+          smsChargedByService(deps.clickhouse, range),
+          letterLinesByService(deps.clickhouse, range),
+          serviceDirectory(deps.clickhouse, { live: false }),
+        ]);
+        return billingReport(sms, letters, services);
+      };
+      return sendFactReport(request, reply, deps, response, body, COLUMNS);
     },
   );
 };

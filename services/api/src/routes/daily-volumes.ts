@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { dateRangeQuery, resolveRange } from '../http/date-range.ts';
-import { formatParam, sendReport } from '../http/report-reply.ts';
+import { formatParam, sendFactReport } from '../http/report-reply.ts';
 import { dailyVolumes } from '../queries/billing-facts.ts';
 import type { RouteDeps } from './deps.ts';
 
@@ -31,8 +31,8 @@ const route: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
       },
     },
     async (request, reply) => {
-      const rows = await dailyVolumes(deps.clickhouse, resolveRange(request.query));
-      return sendReport(request, reply, deps, response, rows, COLUMNS);
+      const range = resolveRange(request.query);
+      return sendFactReport(request, reply, deps, response, () => dailyVolumes(deps.clickhouse, range), COLUMNS);
     },
   );
 };

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { moneyToNumber } from '@notify-stats/money';
 import { dateRangeQuery, resolveRange } from '../http/date-range.ts';
-import { formatParam, sendReport } from '../http/report-reply.ts';
+import { formatParam, sendFactReport } from '../http/report-reply.ts';
 import { despatchTotals } from '../queries/despatch-facts.ts';
 import type { RouteDeps } from './deps.ts';
 
@@ -32,9 +32,9 @@ const route: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
       },
     },
     async (request, reply) => {
-      const rows = await despatchTotals(deps.clickhouse, resolveRange(request.query));
-      const body = rows.map((r) => ({ ...r, rate: moneyToNumber(r.rate), cost: moneyToNumber(r.cost) }));
-      return sendReport(request, reply, deps, response, body, COLUMNS);
+      const range = resolveRange(request.query);
+      const body = async () => (await despatchTotals(deps.clickhouse, range)).map((r) => ({ ...r, rate: moneyToNumber(r.rate), cost: moneyToNumber(r.cost) }));
+      return sendFactReport(request, reply, deps, response, body, COLUMNS);
     },
   );
 };

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NOTIFICATION_TYPES } from '@notify-stats/events';
 import { dateRangeQuery, resolveRange } from '../http/date-range.ts';
-import { sendReport } from '../http/report-reply.ts';
+import { sendFactReport } from '../http/report-reply.ts';
 import { statusTotals, type StatusTotalRow } from '../queries/status-facts.ts';
 import type { RouteDeps } from './deps.ts';
 
@@ -53,7 +53,7 @@ const route: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
     },
     async (request, reply) => {
       const range = resolveRange(request.query);
-      return sendReport(request, reply, deps, response, platformStats(await statusTotals(deps.clickhouse, range)));
+      return sendFactReport(request, reply, deps, response, async () => platformStats(await statusTotals(deps.clickhouse, range)));
     },
   );
 };

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { financialYearOf } from '@notify-stats/london';
 import { moneyToNumber } from '@notify-stats/money';
 import { dateRangeQuery, resolveRange } from '../http/date-range.ts';
-import { formatParam, sendReport } from '../http/report-reply.ts';
+import { formatParam, sendFactReport } from '../http/report-reply.ts';
 import { volumesByService, type ServiceVolumeRow } from '../queries/billing-facts.ts';
 import { byOrganisationThenService, freeAllowances, serviceDirectory, type ServiceRow } from '../queries/services.ts';
 import type { RouteDeps } from './deps.ts';
@@ -62,12 +62,15 @@ const route: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
     },
     async (request, reply) => {
       const range = resolveRange(request.query);
-      const [live, volumes, allowances] = await Promise.all([
-        serviceDirectory(deps.clickhouse, { live: true }),
-        volumesByService(deps.clickhouse, range),
-        freeAllowances(deps.clickhouse, financialYearOf(range.end)),
-      ]);
-      return sendReport(request, reply, deps, response, serviceVolumes(live, volumes, allowances), COLUMNS);
+      const body = async () => {
+        const [live, volumes, allowances] = await Promise.all([
+          serviceDirectory(deps.clickhouse, { live: true }),
+          volumesByService(deps.clickhouse, range),
+          freeAllowances(deps.clickhouse, financialYearOf(range.end)),
+        ]);
+        return serviceVolumes(live, volumes, allowances);
+      };
+      return sendFactReport(request, reply, deps, response, body, COLUMNS);
     },
   );
 };
