@@ -2,9 +2,12 @@
 // ClickHouse Kafka table engine + materialized view inside the embedded engine, same backlog,
 // same broker, one after the other in the same run (alternating, so load drifts hit both).
 //
-//   tsx bench/ingest.ts [--quick] [--events N] [--runs 3] [--no-profile] [--engine-consumers 1]
+//   tsx bench/ingest.ts [--quick] [--events N] [--runs 3] [--no-profile] [--engine-consumers 1] [--no-engine] [--result ingest]
+//
+// `--events 10000000 --runs 1 --no-engine --no-profile --result memory` is the memory benchmark:
+// the worker's RSS while it drains a 10M-message backlog.
 import { execFile, spawn } from 'node:child_process';
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { SOURCE_TOPICS, TOPICS } from '@notify-stats/events';
@@ -17,7 +20,13 @@ import { RESULTS_DIR, ROOT, benchArgs, load, log, machine, median, round, waitUn
 import { tempDir } from '../test/support/broker.ts';
 import { samplePeakRss } from '../test/support/rss.ts';
 
-const args = benchArgs({ events: { type: 'string' }, 'no-profile': { type: 'boolean', default: false }, 'engine-consumers': { type: 'string', default: '1' } });
+const args = benchArgs({
+  events: { type: 'string' },
+  'no-profile': { type: 'boolean', default: false },
+  'no-engine': { type: 'boolean', default: false },
+  'engine-consumers': { type: 'string', default: '1' },
+  result: { type: 'string', default: 'ingest' },
+});
 const N = Number(args.events ?? (args.quick ? 100_000 : 2_000_000));
 const RUNS = Number(args.runs ?? (args.quick ? 1 : 3));
 const ENGINE_CONSUMERS = Number(args['engine-consumers']);
@@ -69,7 +78,7 @@ try {
     const rssSamples: number[] = [];
     const sampler = setInterval(() => {
       try {
-        rssSamples.push(Number(/VmRSS:\s+(\d+)/.exec(require_('/proc/' + child.pid + '/status'))?.[1] ?? 0) / 1024);
+        rssSamples.push(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
       } catch {
         // exited
       }
@@ -119,6 +128,7 @@ try {
   const engineRuns: Awaited<ReturnType<typeof engine>>[] = [];
   for (let i = 0; i < RUNS; i++) {
     workerRuns.push(await worker());
+    if (args['no-engine']) continue;
     const e = await engine(i);
     engineRuns.push(e);
     if ('error' in e && e.error && i === 0) {
@@ -139,7 +149,7 @@ try {
   const engineOk = engineRuns.filter((r) => typeof r.events_per_s === 'number');
   const theirs = engineOk.length ? median(engineOk.map((r) => r.events_per_s as number)) : null;
   const ratios = workerRuns.map((w, i) => (engineRuns[i]?.events_per_s ? w.status_events_per_s / (engineRuns[i]?.events_per_s as number) : NaN));
-  writeResult(args.quick ? 'ingest.quick' : 'ingest', {
+  writeResult(`${String(args.result)}${args.quick ? '.quick' : ''}`, {
     quick: Boolean(args.quick),
     date: new Date().toISOString(),
     machine: machine(),
@@ -162,9 +172,4 @@ try {
   await admin.disconnect();
   await local.stop();
   rmSync(kafkaDir, { recursive: true, force: true });
-}
-
-import { readFileSync } from 'node:fs';
-function require_(file: string): string {
-  return readFileSync(file, 'utf8');
 }

@@ -1,92 +1,154 @@
-// Report latency over a financial year of facts for 2,000 services: the fact tables are filled
-// inside the engine (INSERT ... SELECT FROM numbers()), then each platform-stats report is asked
-// for the whole year by `CONCURRENCY` clients at once through the HTTP app, and p50/p99 recorded.
-// The PostgreSQL side of issue 6 item 3 is not written yet (docs/benchmarks.md).
-import { mkdtempSync } from 'node:fs';
+// Report latency, ours vs the reference platform's PostgreSQL fact tables (issue 6 item 3).
+// The same facts (bench/report-data.ts: a financial year for S services) go into our tables and
+// into PostgreSQL; each of the six platform-stats reports is asked for the whole year by
+// CONCURRENCY clients for a fixed time: autocannon (a child process) against our HTTP API,
+// and the equivalent SQL (bench/report-pg-queries.ts) through `pg` with a pool of as many
+// connections. Rounds alternate between the two; p50/p99 are medians over the rounds.
+//
+//   tsx bench/report.ts [--quick] [--services 2000] [--seconds 10] [--runs 3] [--concurrency 50]
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { SignJWT } from 'jose';
+import pg from 'pg';
 import { buildApp } from '@notify-stats/api';
 import { migrate, openClickhouse } from '@notify-stats/clickhouse';
-import { benchArgs, load, log, machine, percentile, round, writeResult } from './lib.ts';
+import { benchArgs, load, log, machine, median, percentile, round, ROOT, writeResult } from './lib.ts';
+import { startPostgres } from './postgres.ts';
+import { FY, fillClickhouse, fillPostgres } from './report-data.ts';
+import { POSTGRES_REPORTS } from './report-pg-queries.ts';
 
-const args = benchArgs({ services: { type: 'string' }, requests: { type: 'string' }, concurrency: { type: 'string' } });
+const args = benchArgs({ services: { type: 'string' }, seconds: { type: 'string' }, concurrency: { type: 'string' } });
 const SERVICES = Number(args.services ?? (args.quick ? 200 : 2000));
-const REQUESTS = Number(args.requests ?? (args.quick ? 20 : 200));
+const SECONDS = Number(args.seconds ?? (args.quick ? 3 : 10));
+const RUNS = Number(args.runs ?? (args.quick ? 1 : 3));
 const CONCURRENCY = Number(args.concurrency ?? 50);
-const FY = { start: '2023-04-01', end: '2024-03-31' };
 const ADMIN = { clientId: 'notify-admin', secret: 'bench-secret-0123456789' };
+const ENDPOINTS = Object.keys(POSTGRES_REPORTS);
+const RANGE = { start: FY.start, end: FY.end, fyStart: FY.start, fy: FY.year };
+const run = promisify(execFile);
+
+interface Latency {
+  p50: number;
+  p99: number;
+  requests: number;
+  errors: number;
+}
 
 const loadAtStart = load();
-const ch = await openClickhouse({ path: mkdtempSync(path.join(tmpdir(), 'bench-report-')) });
+const chDir = mkdtempSync(path.join(tmpdir(), 'bench-report-'));
+const ch = await openClickhouse({ path: chDir });
 await migrate(ch.client);
-const started = Date.now();
-// One row per service, day and type/status (status facts) or type/provider (billing facts).
-await ch.client.command({
-  query: `INSERT INTO fact_notification_status
-    SELECT toDate('${FY.start}') + intDiv(number, {s: UInt32} * 9) AS day,
-           reinterpretAsUUID(toFixedString(concat(reinterpretAsString(toUInt64(number % {s: UInt32} + 1)), reinterpretAsString(toUInt64(7))), 16)),
-           toUUID('00000000-0000-0000-0000-000000000000'), toUUID('00000000-0000-0000-0000-000000000000'),
-           ['email','sms','letter'][intDiv(number % ({s: UInt32} * 9), {s: UInt32}) % 3 + 1],
-           'normal', ['delivered','permanent-failure','sending'][intDiv(number % ({s: UInt32} * 9), {s: UInt32} * 3) + 1],
-           1 + number % 50
-    FROM numbers({s: UInt32} * 9 * 366)`,
-  query_params: { s: SERVICES },
-  // A year is 366 daily partitions in one INSERT; the rollups write one day at a time.
-  clickhouse_settings: { max_partitions_per_insert_block: '1000' },
-});
-await ch.client.command({
-  query: `INSERT INTO fact_billing
-    SELECT toDate('${FY.start}') + intDiv(number, {s: UInt32} * 3) AS day,
-           reinterpretAsUUID(toFixedString(concat(reinterpretAsString(toUInt64(number % {s: UInt32} + 1)), reinterpretAsString(toUInt64(7))), 16)),
-           toUUID('00000000-0000-0000-0000-000000000000'),
-           ['email','sms','letter'][intDiv(number % ({s: UInt32} * 3), {s: UInt32}) + 1] AS type,
-           multiIf(type = 'email', 'ses', type = 'letter', 'dvla', ['mmg','firetext'][number % 2 + 1]),
-           1, false, multiIf(type = 'sms', toDecimal128('0.0197', 10), type = 'letter', toDecimal128('0.54', 10), toDecimal128(0, 10)),
-           if(type = 'letter', 'second', ''), if(type = 'letter', 2, 0),
-           1 + number % 40, if(type = 'email', 0, 2 * (1 + number % 40)), if(type = 'email', 0, 2 * (1 + number % 40))
-    FROM numbers({s: UInt32} * 3 * 366)`,
-  query_params: { s: SERVICES },
-  clickhouse_settings: { max_partitions_per_insert_block: '1000' },
-});
-log(`facts loaded in ${Date.now() - started} ms`);
+let t = Date.now();
+await fillClickhouse(ch.client, SERVICES);
+const chLoadMs = Date.now() - t;
+log(`ClickHouse facts for ${SERVICES} services loaded in ${chLoadMs} ms`);
 
-const app = await buildApp({ clickhouse: ch.client, admin: ADMIN, dataAsOf: async () => null, readiness: {}, rateLimitPerMinute: 0 });
+const postgres = await startPostgres({ shared_buffers: '2GB', work_mem: '64MB', effective_cache_size: '8GB' });
+const pool = new pg.Pool({ connectionString: postgres.url, max: CONCURRENCY });
+t = Date.now();
+await fillPostgres(pool, SERVICES);
+const pgLoadMs = Date.now() - t;
+log(`PostgreSQL facts loaded in ${pgLoadMs} ms`);
+
+// Two apps on the one engine: as deployed (reports cached per facts version; nothing changes the
+// facts here, so after its first request each round is served from the cache) and with the
+// cache off, which is what the first request after every rollup costs.
+const deps = { clickhouse: ch.client, admin: ADMIN, dataAsOf: async () => null, readiness: {}, rateLimitPerMinute: 0 };
+const cachedApp = await buildApp({ ...deps, factsVersion: async () => 'fixed' });
+const uncachedApp = await buildApp(deps);
+const bases = { cached: await cachedApp.listen({ host: '127.0.0.1', port: 0 }), uncached: await uncachedApp.listen({ host: '127.0.0.1', port: 0 }) };
 const token = () => new SignJWT({}).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuer(ADMIN.clientId).setIssuedAt().sign(new TextEncoder().encode(ADMIN.secret));
-const range = `start_date=${FY.start}&end_date=${FY.end}`;
-const endpoints = [
-  '/platform-stats',
-  '/platform-stats/data-for-billing-report',
-  '/platform-stats/data-for-dvla-billing-report',
-  '/platform-stats/daily-volumes-report',
-  '/platform-stats/daily-sms-provider-volumes-report',
-  '/platform-stats/volumes-by-service',
-];
-const results: Record<string, { p50: number | null; p99: number | null; requests: number }> = {};
-for (const endpoint of endpoints) {
+
+/** autocannon in its own process, so the load generator does not share the API's event loop. */
+async function ours(endpoint: string, mode: keyof typeof bases): Promise<Latency> {
+  const url = `${bases[mode]}${endpoint}?start_date=${FY.start}&end_date=${FY.end}`;
+  const { stdout } = await run(
+    path.join(ROOT, 'node_modules/.bin/autocannon'),
+    ['-c', String(CONCURRENCY), '-d', String(SECONDS), '-j', '-t', '120', '-H', `authorization=Bearer ${await token()}`, url],
+    { maxBuffer: 16 << 20, timeout: (SECONDS + 180) * 1000 },
+  );
+  const r = JSON.parse(stdout) as { latency: { p50: number; p99: number }; requests: { total: number }; non2xx: number; errors: number; timeouts: number };
+  return { p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total, errors: r.non2xx + r.errors + r.timeouts };
+}
+
+/** CONCURRENCY clients, each asking the report's queries (together, as the API does) in a loop. */
+async function postgresLatency(endpoint: string): Promise<Latency> {
+  const queries = (POSTGRES_REPORTS[endpoint] as (typeof POSTGRES_REPORTS)[string])(RANGE);
   const latencies: number[] = [];
-  let next = 0;
+  let errors = 0;
+  const until = performance.now() + SECONDS * 1000;
   const client = async () => {
-    while (next < REQUESTS) {
-      next++;
-      const authorization = `Bearer ${await token()}`;
-      const t = performance.now();
-      const res = await app.inject({ url: `${endpoint}?${range}`, headers: { authorization } });
-      latencies.push(performance.now() - t);
-      if (res.statusCode !== 200) throw new Error(`${endpoint}: ${res.statusCode} ${res.body.slice(0, 200)}`);
+    while (performance.now() < until) {
+      const started = performance.now();
+      try {
+        await Promise.all(queries.map(([sql, params]) => pool.query(sql, params)));
+        latencies.push(performance.now() - started);
+      } catch (err) {
+        errors++;
+        if (errors === 1) log(`${endpoint}: ${(err as Error).message}`);
+      }
     }
   };
   await Promise.all(Array.from({ length: CONCURRENCY }, client));
   latencies.sort((a, b) => a - b);
-  results[endpoint] = { p50: round(percentile(latencies, 50) ?? NaN, 1), p99: round(percentile(latencies, 99) ?? NaN, 1), requests: latencies.length };
-  log(`${endpoint}: p50 ${results[endpoint]!.p50} ms, p99 ${results[endpoint]!.p99} ms`);
+  return { p50: round(percentile(latencies, 50) ?? NaN, 1), p99: round(percentile(latencies, 99) ?? NaN, 1), requests: latencies.length, errors };
 }
-writeResult(`report${args.quick ? '.quick' : ''}`, {
+
+const rounds: Record<string, { ours: Latency[]; ours_uncached: Latency[]; postgres: Latency[] }> = Object.fromEntries(
+  ENDPOINTS.map((e) => [e, { ours: [], ours_uncached: [], postgres: [] }]),
+);
+const show = (l: Latency) => `p50 ${l.p50} p99 ${l.p99} (${l.requests} req${l.errors ? `, ${l.errors} errors` : ''})`;
+try {
+  for (let i = 0; i < RUNS; i++) {
+    for (const endpoint of ENDPOINTS) {
+      const o = await ours(endpoint, 'cached');
+      const u = await ours(endpoint, 'uncached');
+      const p = await postgresLatency(endpoint);
+      rounds[endpoint]!.ours.push(o);
+      rounds[endpoint]!.ours_uncached.push(u);
+      rounds[endpoint]!.postgres.push(p);
+      log(`round ${i + 1} ${endpoint}: ours ${show(o)} | uncached ${show(u)} | postgres ${show(p)}`);
+    }
+  }
+} finally {
+  await cachedApp.close();
+  await uncachedApp.close();
+  await ch.close();
+  await pool.end();
+  postgres.stop();
+  rmSync(chDir, { recursive: true, force: true });
+}
+
+const med = (xs: Latency[], k: 'p50' | 'p99') => median(xs.map((x) => x[k]));
+const summary = Object.fromEntries(
+  ENDPOINTS.map((e) => {
+    const r = rounds[e]!;
+    const o99 = med(r.ours, 'p99');
+    const u99 = med(r.ours_uncached, 'p99');
+    const p99 = med(r.postgres, 'p99');
+    return [
+      e,
+      {
+        ours: { p50: med(r.ours, 'p50'), p99: o99 },
+        ours_uncached: { p50: med(r.ours_uncached, 'p50'), p99: u99 },
+        postgres: { p50: med(r.postgres, 'p50'), p99 },
+        speedup_p99: o99 && p99 ? round(p99 / o99, 2) : null,
+        speedup_p99_uncached: u99 && p99 ? round(p99 / u99, 2) : null,
+      },
+    ];
+  }),
+);
+writeResult(args.quick ? 'report.quick' : 'report', {
+  date: new Date().toISOString(),
   machine: machine(),
   load_at_start: loadAtStart,
-  input: { services: SERVICES, days: 366, requests_per_endpoint: REQUESTS, concurrency: CONCURRENCY, range: FY },
-  latency_ms: results,
-  note: 'in-process HTTP (fastify inject) against the embedded engine; the PostgreSQL comparison is not written yet',
+  postgres: postgres.version,
+  input: { services: SERVICES, days: FY.days, range: { start: FY.start, end: FY.end }, concurrency: CONCURRENCY, seconds_per_round: SECONDS, runs: RUNS, load_ms: { clickhouse: chLoadMs, postgres: pgLoadMs } },
+  method:
+    'ours: autocannon (child process, -c CONCURRENCY) against the API listening on loopback, embedded engine in the API process; `ours` as deployed (report cache on), `ours_uncached` with the cache off. PostgreSQL: the same reports as SQL through pg, CONCURRENCY pooled connections, the queries of one report run together. Rounds alternate ours/postgres per endpoint; medians over rounds.',
+  latency_ms: summary,
+  rounds,
 });
-await app.close();
-await ch.close();
