@@ -140,7 +140,6 @@ const summary = Object.fromEntries(
         ours_uncached: { p50: med(r.ours_uncached, 'p50'), p99: u99 },
         postgres: { p50: med(r.postgres, 'p50'), p99 },
         speedup_p99: o99 && p99 ? round(p99 / o99, 2) : null,
-        speedup_p99_uncached: u99 && p99 ? round(p99 / u99, 2) : null,
       },
     ];
   }),
