@@ -64,7 +64,7 @@ type RowOf<T extends RawTable> = T extends typeof RAW_TABLES.notificationEvents
     ? LetterDespatchRow
     : InboundSmsRow;
 
-/** The rows as the INSERT's JSON arrays, in the order of `insertColumns(table)`. */
+/** The rows as the INSERT's JSON arrays, in the order of the table's COLUMNS. */
 export function insertTuples<T extends RawTable>(table: T, rows: readonly RowOf<T>[]): unknown[][] {
   const columns: readonly string[] = COLUMNS[table];
   return rows.map((row) => {
