@@ -7,7 +7,7 @@
 // `--events 10000000 --runs 1 --no-engine --no-profile --result memory` is the memory benchmark:
 // the worker's RSS while it drains a 10M-message backlog.
 import { execFile, spawn } from 'node:child_process';
-import { readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { SOURCE_TOPICS, TOPICS } from '@notify-stats/events';
@@ -18,7 +18,7 @@ import { createLogger } from '@notify-stats/runtime';
 import { summarise } from './cpuprofile-summary.ts';
 import { RESULTS_DIR, ROOT, benchArgs, load, log, machine, median, round, waitUntil, writeResult } from './lib.ts';
 import { tempDir } from '../test/support/broker.ts';
-import { samplePeakRss } from '../test/support/rss.ts';
+import { rssMb, samplePeakRss } from '../test/support/rss.ts';
 
 const args = benchArgs({
   events: { type: 'string' },
@@ -78,7 +78,7 @@ try {
     const rssSamples: number[] = [];
     const sampler = setInterval(() => {
       try {
-        rssSamples.push(Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024);
+        rssSamples.push(rssMb(child.pid as number));
       } catch {
         // exited
       }
