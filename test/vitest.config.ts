@@ -6,6 +6,8 @@ export default defineConfig({
   test: {
     include: ['**/*.test.ts'],
     exclude: ['node_modules/**'],
+    // Stops every process a test started when the test ends, passed, failed or timed out.
+    setupFiles: ['support/setup.ts'],
     pool: 'forks',
     fileParallelism: false,
     testTimeout: 180_000,

@@ -1,5 +1,7 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type SpawnOptions } from 'node:child_process';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { killWhenParentDies } from '@notify-stats/local-kafka';
 
 const CLI = fileURLToPath(new URL('../../bin/notify-stats.mjs', import.meta.url));
 
@@ -10,16 +12,85 @@ export interface ChildService {
   output(): string;
 }
 
+/**
+ * Every process a test starts, until it exits. `setup.ts` stops them all after each test,
+ * passed, failed or timed out; a guard process stops them if this test process dies first.
+ */
+const live = new Map<ChildProcess, Promise<unknown>>();
+/** Set between the end of a test and the start of the next: a test body that outlived its timeout spawns nothing more. */
+let closed = false;
+
+/**
+ * Spawns a child in its own process group (so anything it starts goes with it), owned by the
+ * registry above. Refuses once the current test has ended.
+ */
+export function spawnOwned(cmd: string, args: readonly string[], options: SpawnOptions): { child: ChildProcess; exited: Promise<number | NodeJS.Signals | null> } {
+  if (closed) throw new Error(`not starting ${cmd} ${args.join(' ')}: the test that asked for it has already ended`);
+  const child = spawn(cmd, args, { ...options, detached: true });
+  const disarm = child.pid === undefined ? () => undefined : killWhenParentDies(child.pid, { signal: 'KILL', group: true });
+  const exited = new Promise<number | NodeJS.Signals | null>((resolve) => {
+    child.once('exit', (code, signal) => {
+      disarm();
+      live.delete(child);
+      resolve(code ?? signal);
+    });
+    child.once('error', () => {
+      disarm();
+      live.delete(child);
+      resolve(null);
+    });
+  });
+  live.set(child, exited);
+  return { child, exited };
+}
+
+/** SIGKILLs every live child's process group and waits for them to be gone. */
+export async function stopChildren(): Promise<number> {
+  const children = [...live];
+  for (const [child] of children) {
+    try {
+      process.kill(-(child.pid as number), 'SIGKILL');
+    } catch {
+      child.kill('SIGKILL'); // the group is already gone; make sure the leader is too
+    }
+  }
+  await Promise.all(children.map(([, exited]) => exited));
+  // The leader is gone; the rest of its group (reparented, reaped by init) follows within moments.
+  const deadline = Date.now() + 5000;
+  while (children.some(([child]) => groupAlive(child.pid as number)) && Date.now() < deadline) await sleep(20);
+  return children.length;
+}
+
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Test lifecycle hooks (setup.ts): children may be started only while a test runs. */
+export const childRegistry = {
+  open: () => {
+    closed = false;
+  },
+  close: async () => {
+    closed = true;
+    return stopChildren();
+  },
+  liveCount: () => live.size,
+};
+
 /** Runs `notify-stats <command>` as its own process (its own embedded engine), as production would. */
 export function spawnService(command: string, env: Record<string, string>): ChildService {
-  const child = spawn(process.execPath, [CLI, command], {
+  const { child, exited } = spawnOwned(process.execPath, [CLI, command], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
   child.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
-  const exited = new Promise<number | NodeJS.Signals | null>((resolve) => child.on('exit', (code, signal) => resolve(code ?? signal)));
   return { process: child, exited, output: () => out };
 }
 
@@ -32,7 +103,7 @@ export interface CliResult {
 /** Runs one `notify-stats` command to completion, as an operator would. */
 export function runCli(args: string[], env: Record<string, string>, timeoutMs = 120_000): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
+    const { child } = spawnOwned(process.execPath, [CLI, ...args], {
       env: { ...process.env, LOG_LEVEL: 'error', ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -44,7 +115,8 @@ export function runCli(args: string[], env: Record<string, string>, timeoutMs = 
       child.kill('SIGKILL');
       reject(new Error(`notify-stats ${args.join(' ')} did not finish in ${timeoutMs} ms\n${stdout}\n${stderr}`));
     }, timeoutMs);
-    child.on('exit', (code) => {
+    // 'close' rather than 'exit': every byte of its output has been read by then.
+    child.once('close', (code) => {
       clearTimeout(timer);
       resolve({ code, stdout, stderr });
     });

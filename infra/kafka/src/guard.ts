@@ -1,14 +1,23 @@
 import { spawn } from 'node:child_process';
 
+export interface GuardOptions {
+  /** Signal sent when the parent dies (default SIGTERM: the broker shuts down cleanly). */
+  signal?: 'TERM' | 'KILL';
+  /** Signal the whole process group `pid` leads (the child was spawned with `detached: true`). */
+  group?: boolean;
+}
+
 /**
  * process.on('exit') never runs when the parent dies from a signal (vitest tearing down a
  * worker, `kill`, a closed terminal), which orphans a 512MB JVM that keeps holding the port.
- * A shell blocked reading a pipe from us sees EOF however we die, and stops the broker.
- * Returns a disarm function for when the broker has exited, so a recycled pid is never hit.
+ * A shell blocked reading a pipe from us sees EOF however we die, and stops the child.
+ * Returns a disarm function for when the child has exited, so a recycled pid is never hit.
  */
-export function killWhenParentDies(pid: number): () => void {
+export function killWhenParentDies(pid: number, options: GuardOptions = {}): () => void {
   if (process.platform === 'win32') return () => undefined;
-  const guard = spawn('/bin/sh', ['-c', 'read _; kill -TERM "$1" 2>/dev/null', 'local-kafka-guard', String(pid)], {
+  // dash's kill takes no '--': after the signal, a negative number is read as a process group.
+  const target = options.group ? `-${pid}` : String(pid);
+  const guard = spawn('/bin/sh', ['-c', `read _; kill -${options.signal ?? 'TERM'} "$1" 2>/dev/null`, 'notify-stats-guard', target], {
     stdio: ['pipe', 'ignore', 'ignore'],
   });
   guard.on('error', () => undefined);

@@ -9,6 +9,7 @@ import { run } from './process.ts';
 import { waitForBroker } from './ready.ts';
 
 export { ensureKafkaJars } from './jars.ts';
+export { killWhenParentDies, type GuardOptions } from './guard.ts';
 export type { BrokerExit } from './broker.ts';
 
 export interface LocalKafkaOptions {
