@@ -26,7 +26,7 @@ const flaky = (base: BatchSink): BatchSink => ({
 
 beforeAll(async () => {
   broker = await startTestBroker();
-  p = await startPipeline(broker.brokers, { sink: flaky });
+  p = await startPipeline(broker.brokers, { sink: flaky, stallAfterMs: 1000 });
 });
 afterAll(async () => {
   await p?.stop();
@@ -46,7 +46,13 @@ describe('ClickHouse failures', () => {
     const lagDuring = (await p.admin.fetchOffsets({ groupId: 'notify-stats-ingest', topics: [TOPICS.notificationStatus] }))[0]!.partitions;
     const ready = await p.app.inject({ url: '/readyz' });
     expect(ready.statusCode).toBe(503);
+    // Not ready, and why: which partition, how long, the last failure's message.
+    expect(ready.json().reasons.ingest).toMatch(/notify\.notification-status\.v1\[\d\] (failing|stalled) for \d+ s: injected: ClickHouse unreachable/);
     expect(await rawCount(`service_id = '${service_id}'`)).toBe(0);
+    // Past INGEST_STALL_AFTER_MS (1 s here) the partition is stalled, in the operators' status and the metric.
+    await waitFor('a stalled partition', async () => (await p.get('/admin/pipeline/status')).json().ingest.stalls.some((s: { stalled: boolean }) => s.stalled), 30_000);
+    const metrics = (await p.app.inject({ url: '/metrics' })).body;
+    expect(metrics).toMatch(/notify_stats_ingest_partition_stalled_seconds\{topic="notify\.notification-status\.v1",partition="\d"\} [1-9]/);
     // Still failing a moment later: no commit moved meanwhile.
     await new Promise((r) => setTimeout(r, 1500));
     expect((await p.admin.fetchOffsets({ groupId: 'notify-stats-ingest', topics: [TOPICS.notificationStatus] }))[0]!.partitions).toEqual(lagDuring);
@@ -55,6 +61,7 @@ describe('ClickHouse failures', () => {
     await p.waitForLagZero();
     expect(await rawCount(`service_id = '${service_id}'`)).toBe(3000);
     await waitFor('ready again', async () => (await p.app.inject({ url: '/readyz' })).statusCode === 200);
+    expect((await p.get('/admin/pipeline/status')).json().ingest.stalls).toEqual([]);
   });
 });
 

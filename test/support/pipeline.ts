@@ -3,7 +3,7 @@ import { Partitioners, type Admin, type Producer } from 'kafkajs';
 import { SignJWT } from 'jose';
 import { buildApp } from '@notify-stats/api';
 import { migrate, openClickhouse, type Clickhouse } from '@notify-stats/clickhouse';
-import { startIngest, type BatchSink, type IngestHandle } from '@notify-stats/ingest';
+import { ingestReadiness, startIngest, type BatchSink, type IngestHandle } from '@notify-stats/ingest';
 import { INGEST_GROUP_ID, consumerLag, createKafka, kafkaStatus, type Kafka } from '@notify-stats/kafka';
 import { startRollups, type RollupsHandle } from '@notify-stats/rollups';
 import { createLogger } from '@notify-stats/runtime';
@@ -43,6 +43,7 @@ export interface PipelineOptions {
   sink?: (base: BatchSink) => BatchSink;
   consumers?: number;
   partitions?: number;
+  stallAfterMs?: number;
 }
 
 /** The whole pipeline in this process on the embedded engine, as `npm start` runs it. */
@@ -60,6 +61,7 @@ export async function startPipeline(brokers: string[], opts: PipelineOptions = {
       partitions: opts.partitions ?? 6,
       ...(opts.sink ? { sink: opts.sink } : {}),
       ...(opts.consumers ? { consumers: opts.consumers } : {}),
+      ...(opts.stallAfterMs ? { stallAfterMs: opts.stallAfterMs } : {}),
       ...(opts.rejectServices ? { rejectServices: opts.rejectServices } : {}),
     });
   let ingest = await newIngest();
@@ -70,14 +72,14 @@ export async function startPipeline(brokers: string[], opts: PipelineOptions = {
     clickhouse: ch.client,
     admin: ADMIN,
     dataAsOf: async () => rollups.watermark(),
-    readiness: { ingest: () => pipeline.ingest.isReady() },
+    readiness: { ingest: () => ingestReadiness(pipeline.ingest) },
     rollups,
     ingest: {
       pause: () => pipeline.ingest.pause(),
       resume: () => pipeline.ingest.resume(),
       isPaused: () => pipeline.ingest.isPaused(),
     },
-    pipelineStatus: async () => ({ kafka: await kafkaStatus(admin, INGEST_GROUP_ID), rollups: await rollups.status() }),
+    pipelineStatus: async () => ({ kafka: await kafkaStatus(admin, INGEST_GROUP_ID), rollups: await rollups.status(), ingest: { stalls: pipeline.ingest.stalls() } }),
   });
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
   await producer.connect();

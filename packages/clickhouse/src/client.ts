@@ -60,12 +60,39 @@ export async function openClickhouse(config: ClickhouseConfig): Promise<Clickhou
   return { client, mode: 'embedded', location: folder, topology, close: () => client.close() };
 }
 
-/** Runs a query and returns its rows as JSON objects. */
+/**
+ * A 64-bit integer from the engine (a sum, a count) too large for a JavaScript number to hold
+ * exactly. Reports refuse to answer with it rather than answer with a rounded figure.
+ */
+export class PrecisionLostError extends Error {
+  override name = 'PrecisionLostError';
+  constructor(readonly column: string) {
+    super(`${column} is larger than ${Number.MAX_SAFE_INTEGER} and cannot be given exactly`);
+  }
+}
+
+/**
+ * Throws PrecisionLostError when a row holds an integer past 2^53 - 1. 64-bit integers arrive as
+ * JSON numbers (CLICKHOUSE_SETTINGS), and any integer past that bound parses to a double of at
+ * least 2^53, so a rounded value is always caught here, never returned.
+ */
+export function assertExactIntegers(rows: readonly unknown[]): void {
+  for (const row of rows) {
+    if (row === null || typeof row !== 'object') continue;
+    for (const [column, value] of Object.entries(row)) {
+      if (typeof value === 'number' && Math.abs(value) > Number.MAX_SAFE_INTEGER && Number.isInteger(value)) throw new PrecisionLostError(column);
+    }
+  }
+}
+
+/** Runs a query and returns its rows as JSON objects, every integer in them exact. */
 export async function queryRows<T>(
   client: ClickHouseClient,
   query: string,
   params: Record<string, unknown> = {},
 ): Promise<T[]> {
   const rs = await client.query({ query, query_params: params, format: 'JSONEachRow' });
-  return rs.json<T>();
+  const rows = await rs.json<T>();
+  assertExactIntegers(rows);
+  return rows;
 }

@@ -2,7 +2,9 @@ import type { z } from 'zod';
 import { fastStatusEvent } from './fast-status.ts';
 import { letterDespatchEvent, type LetterDespatchEvent } from './despatch-event.ts';
 import { inboundSmsEvent, type InboundSmsEvent } from './inbound-event.ts';
+import { TIMESTAMP_RANGE, inTimestampRange } from './fields.ts';
 import {
+  rateKeyInstant,
   referenceRecord,
   referenceTypeOfKey,
   type ReferenceRecord,
@@ -25,6 +27,8 @@ export type Decoded =
 type Bytes = Buffer | string | null | undefined;
 
 const text = (b: Bytes): string | null => (b == null ? null : typeof b === 'string' ? b : b.toString('utf8'));
+// Keys are stored (reference data): a string key given by a caller may hold a lone surrogate too.
+const keyTextOf = (b: Bytes): string | null => text(b)?.toWellFormed() ?? null;
 
 export function formatIssues(error: z.ZodError): string {
   return error.issues
@@ -35,7 +39,7 @@ export function formatIssues(error: z.ZodError): string {
 
 /** Turns one Kafka message of a source topic into a typed record, or the reason it breaks the contract. */
 export function decodeMessage(topic: SourceTopic, key: Bytes, value: Bytes): Decoded {
-  const keyText = text(key);
+  const keyText = keyTextOf(key);
   if (topic === TOPICS.referenceData) {
     const type = keyText === null ? null : referenceTypeOfKey(keyText);
     if (keyText === null || type === null) {
@@ -51,11 +55,15 @@ export function decodeMessage(topic: SourceTopic, key: Bytes, value: Bytes): Dec
   if (size > MAX_MESSAGE_BYTES) return invalid(`message is ${size} bytes, larger than the ${MAX_MESSAGE_BYTES} allowed`);
 
   let json: unknown;
+  const body = text(value) as string;
   try {
-    json = JSON.parse(text(value) as string);
+    json = JSON.parse(body);
   } catch (err) {
     return invalid(`invalid JSON: ${(err as Error).message}`);
   }
+  // `\ud800` alone is valid JSON but no character: the engine refuses it. Only an escape can
+  // make one (bytes that are not UTF-8 already decoded to U+FFFD), hence the cheap test first.
+  if (body.includes('\\u')) json = wellFormed(json);
   if (typeof json !== 'object' || json === null || Array.isArray(json)) return invalid('value must be a JSON object');
 
   switch (topic) {
@@ -97,9 +105,29 @@ function checkReferenceKey(type: ReferenceType, key: string): string | null {
       return parts.length === 3 && UUID.test(parts[1] ?? '') && /^\d{4}$/.test(parts[2] ?? '')
         ? null
         : 'key must be annual_billing:<service_id>:<financial_year_start>';
-    default:
-      return key.length > type.length + 1 ? null : `key must be ${type}:<...>`;
+    case 'sms_rate':
+    case 'letter_rate': {
+      if (key.length <= type.length + 1) return `key must be ${type}:<...>`;
+      // The key's date marks days to re-price: one outside the window would re-price every day ever seen, or none.
+      const instant = rateKeyInstant(type, key);
+      return instant === null || inTimestampRange(instant) ? null : `the date in key ${JSON.stringify(key.slice(0, 100))} ${TIMESTAMP_RANGE}`;
+    }
   }
+}
+
+/**
+ * Lone UTF-16 surrogates become U+FFFD (the replacement character), as a UTF-8 decoder does
+ * with bytes that are not UTF-8: the message is stored, with that character visibly replaced.
+ */
+export function wellFormed(value: unknown): unknown {
+  if (typeof value === 'string') return value.toWellFormed();
+  if (Array.isArray(value)) return value.map(wellFormed);
+  if (value !== null && typeof value === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k.toWellFormed()] = wellFormed(v);
+    return out;
+  }
+  return value;
 }
 
 const invalid = (reason: string): Decoded => ({ kind: 'invalid', reason });

@@ -1,5 +1,5 @@
 import { parseTimestamp, type Timestamp } from './fields.ts';
-import type { NotificationStatusEvent } from './status-event.ts';
+import { MAX_BILLABLE_UNITS, MAX_RATE_MULTIPLIER, type NotificationStatusEvent } from './status-event.ts';
 import { KEY_TYPES, NOTIFICATION_TYPES, POSTAGES, STATUSES } from './vocabulary.ts';
 
 // The ingest worker decodes every status event, and zod's generic machinery was the largest
@@ -12,7 +12,6 @@ const NOTIFICATION_TYPE = new Set<string>(NOTIFICATION_TYPES);
 const KEY_TYPE = new Set<string>(KEY_TYPES);
 const STATUS = new Set<string>(STATUSES);
 const POSTAGE = new Set<string>(POSTAGES);
-const MAX_INT32 = 2_147_483_647;
 
 type Json = Record<string, unknown>;
 
@@ -30,8 +29,8 @@ export function fastStatusEvent(o: Json): NotificationStatusEvent | null {
   if (typeof type !== 'string' || !NOTIFICATION_TYPE.has(type)) return null;
   if (typeof keyType !== 'string' || !KEY_TYPE.has(keyType)) return null;
   if (typeof status !== 'string' || !STATUS.has(status)) return null;
-  if (!Number.isInteger(units) || (units as number) < 0 || (units as number) > MAX_INT32) return null;
-  if (multiplier != null && (!Number.isInteger(multiplier) || (multiplier as number) < 0 || (multiplier as number) > 1_000_000)) return null;
+  if (!Number.isInteger(units) || (units as number) < 0 || (units as number) > MAX_BILLABLE_UNITS) return null;
+  if (multiplier != null && (!Number.isInteger(multiplier) || (multiplier as number) < 0 || (multiplier as number) > MAX_RATE_MULTIPLIER)) return null;
   if (o.international != null && typeof o.international !== 'boolean') return null;
   if (o.sent_by != null && (typeof o.sent_by !== 'string' || o.sent_by.length > 255)) return null;
   if (o.postage != null && (typeof o.postage !== 'string' || !POSTAGE.has(o.postage))) return null;

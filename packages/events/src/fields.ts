@@ -107,7 +107,15 @@ function realClockFields(m: RegExpExecArray): boolean {
   );
 }
 
-export const isoDay = z.string().refine(isIsoDay, { message: 'must be a date YYYY-MM-DD' });
+/** A London day inside the window timestamps are held to (the engine's date types hold it). */
+export const isoDay = z
+  .string()
+  .refine(isIsoDay, { message: 'must be a date YYYY-MM-DD' })
+  .refine((d) => d >= '2000-01-01' && d <= '2099-12-31', { message: 'is out of range (2000-01-01 to 2099-12-31)' });
+
+/** True for an instant inside the window every timestamp of the contract is held to. */
+export const inTimestampRange = (ms: number) => ms >= MIN_MS && ms < MAX_MS;
+export { TIMESTAMP_RANGE };
 
 /** GBP amount as a JSON number or decimal string, kept as an exact decimal string. */
 export const money = z.unknown().transform((v, ctx) => {

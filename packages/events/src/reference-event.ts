@@ -82,3 +82,14 @@ export function referenceTypeOfKey(key: string): ReferenceType | null {
   const prefix = key.slice(0, key.indexOf(':'));
   return (REFERENCE_TYPES as readonly string[]).includes(prefix) ? (prefix as ReferenceType) : null;
 }
+
+/**
+ * The instant a rate key carries (`sms_rate:<valid_from>`, `letter_rate:<start>:<class>:<sheets>`),
+ * or null when its date part is not one (the value's date is used then).
+ */
+export function rateKeyInstant(type: ReferenceType, key: string): number | null {
+  const body = key.slice(key.indexOf(':') + 1);
+  const text = type === 'letter_rate' ? body.split(':').slice(0, -2).join(':') : body;
+  const ms = Date.parse(/[zZ]|[+-]\d\d:\d\d$/.test(text) ? text : `${text}Z`);
+  return Number.isNaN(ms) ? null : ms;
+}

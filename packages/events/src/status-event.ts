@@ -2,6 +2,11 @@ import { z } from 'zod';
 import { uuid, timestamp } from './fields.ts';
 import { KEY_TYPES, NOTIFICATION_TYPES, POSTAGES, STATUSES } from './vocabulary.ts';
 
+/** Far beyond any real notification (an SMS of a million fragments, a letter of a million sheets). */
+export const MAX_BILLABLE_UNITS = 1_000_000;
+/** Far beyond any real international SMS multiplier. */
+export const MAX_RATE_MULTIPLIER = 1_000;
+
 /** `notify.notification-status.v1`: a full snapshot of a notification after a status change. */
 export const notificationStatusEvent = z.object({
   event_id: uuid,
@@ -14,8 +19,10 @@ export const notificationStatusEvent = z.object({
   status: z.enum(STATUSES),
   created_at: timestamp,
   updated_at: timestamp,
-  billable_units: z.number().int().min(0).max(2_147_483_647),
-  rate_multiplier: z.number().int().min(0).max(1_000_000).nullish().transform((v) => v ?? null),
+  // Bounded so that no sum of units x multiplier the facts keep can wrap a 64-bit integer, or
+  // pass 2^53 (what a report can give exactly) short of about 9 x 10^6 notifications at the bounds.
+  billable_units: z.number().int().min(0).max(MAX_BILLABLE_UNITS),
+  rate_multiplier: z.number().int().min(0).max(MAX_RATE_MULTIPLIER).nullish().transform((v) => v ?? null),
   international: z.boolean().nullish().transform((v) => v ?? null),
   sent_by: z.string().max(255).nullish().transform((v) => v ?? null),
   postage: z.enum(POSTAGES).nullish().transform((v) => v ?? null),

@@ -24,4 +24,6 @@ export const DLQ_HEADERS = {
   sourceOffset: 'x-dlq-source-offset',
   failedAt: 'x-dlq-failed-at',
   redriveCount: 'x-dlq-redrive-count',
+  /** Set when the payload was cut to fit the broker's message size: the original's size in bytes. */
+  truncatedFrom: 'x-dlq-truncated-from-bytes',
 } as const;

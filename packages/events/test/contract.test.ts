@@ -445,20 +445,20 @@ describe('nullable fields: null and missing both accepted, meaning null', () => 
 // ---------------------------------------------------------------------------------------------
 // Integers
 
-describe('billable_units: integer >= 0', () => {
-  it.each([0, 1, 3, 100000])('accepts %j', (v) => {
+describe('billable_units: integer from 0 to 1,000,000', () => {
+  it.each([0, 1, 3, 100000, 1_000_000])('accepts %j', (v) => {
     expect(accepted('status', decode('status', withField('status', 'billable_units', v))).billable_units).toBe(v);
   });
-  it.each([-1, 1.5, '3', true, null])('rejects %j', (v) => {
+  it.each([-1, 1.5, '3', true, null, 1_000_001, 2 ** 31, 1e308])('rejects %j', (v) => {
     expectInvalid(decode('status', withField('status', 'billable_units', v)), 'billable_units');
   });
 });
 
-describe('rate_multiplier: integer >= 0 or null', () => {
-  it.each([0, 1, 2, null])('accepts %j', (v) => {
+describe('rate_multiplier: integer from 0 to 1,000 or null', () => {
+  it.each([0, 1, 2, 1000, null])('accepts %j', (v) => {
     expect(accepted('status', decode('status', withField('status', 'rate_multiplier', v))).rate_multiplier).toBe(v);
   });
-  it.each([-1, 1.5, '2', false])('rejects %j', (v) => {
+  it.each([-1, 1.5, '2', false, 1001, 1_000_000])('rejects %j', (v) => {
     expectInvalid(decode('status', withField('status', 'rate_multiplier', v)), 'rate_multiplier');
   });
 });

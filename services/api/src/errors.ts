@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { PrecisionLostError } from '@notify-stats/clickhouse';
 
 /** An error whose message is meant for the caller, answered as `{"message", "status_code"}`. */
 export class ApiError extends Error {
@@ -32,6 +33,11 @@ export function registerErrorHandler(app: FastifyInstance): void {
     if (status >= 400 && status < 500) {
       // Fastify's own client errors (bad JSON body, URI too long, ...) keep their status.
       return reply.code(status).send(errorBody(status, err.message));
+    }
+    if (err instanceof PrecisionLostError) {
+      // Exactness over an answer: a rounded total would look right and be wrong.
+      request.log.error({ err }, 'a total is too large to answer exactly');
+      return reply.code(500).send(errorBody(500, 'A total in this report is too large to be given exactly; narrow the date range'));
     }
     request.log.error({ err }, 'request failed');
     return reply.code(500).send(errorBody(500, 'Internal server error'));

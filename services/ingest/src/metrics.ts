@@ -28,7 +28,20 @@ export const ingestMetrics = {
   }),
   writeFailures: new Counter({
     name: 'notify_stats_ingest_write_failures_total',
-    help: 'Failed write attempts (retried with backoff; offsets stay uncommitted)',
+    help: 'Failed write attempts, by kind: transient and unknown ones are retried with backoff (offsets stay uncommitted), data ones isolate the refused message',
+    labelNames: ['kind'] as const,
+    registers: [metricsRegistry],
+  }),
+  refused: new Counter({
+    name: 'notify_stats_ingest_refused_by_storage_total',
+    help: 'Valid messages whose rows the engine refused, isolated and dead-lettered with its message',
+    labelNames: ['topic'] as const,
+    registers: [metricsRegistry],
+  }),
+  stalledSeconds: new Gauge({
+    name: 'notify_stats_ingest_partition_stalled_seconds',
+    help: 'How long writes of a partition have been failing without progress (0 when it moves)',
+    labelNames: ['topic', 'partition'] as const,
     registers: [metricsRegistry],
   }),
 };

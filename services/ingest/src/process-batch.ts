@@ -1,5 +1,5 @@
 import type { IHeaders } from 'kafkajs';
-import { DLQ_HEADERS, decodeMessage, type Decoded, type ReferenceType, type SourceTopic } from '@notify-stats/events';
+import { DLQ_HEADERS, decodeMessage, rateKeyInstant, type Decoded, type ReferenceType, type SourceTopic } from '@notify-stats/events';
 import type {
   DirtyMark,
   InboundSmsRow,
@@ -13,7 +13,6 @@ import {
   inboundSmsRow,
   letterDespatchRow,
   notificationEventRow,
-  rateKeyInstant,
   referenceRow,
 } from './to-rows.ts';
 
@@ -75,62 +74,84 @@ export function processBatch(
     out.reference.set(type, rows);
   };
 
+  const deadLetter = (message: IncomingMessage, reason: string) =>
+    out.deadLetters.push({
+      key: message.key,
+      value: message.value,
+      reason,
+      offset: message.offset,
+      headers: deadLetterHeaders(message, reason, topic, partition, now()),
+    });
+
   for (const message of messages) {
-    const decoded = quarantine(decodeMessage(topic, message.key, message.value), rejectServices);
-    switch (decoded.kind) {
-      case 'invalid':
-        out.deadLetters.push({
-          key: message.key,
-          value: message.value,
-          reason: decoded.reason,
-          offset: message.offset,
-          headers: {
-            ...message.headers,
-            [DLQ_HEADERS.reason]: decoded.reason,
-            [DLQ_HEADERS.sourceTopic]: topic,
-            [DLQ_HEADERS.sourcePartition]: String(partition),
-            [DLQ_HEADERS.sourceOffset]: message.offset,
-            [DLQ_HEADERS.failedAt]: now().toISOString(),
-          },
-        });
+    // Whatever one message does (a date no calendar holds, a value no row can take), it becomes
+    // that message's dead letter: nothing thrown here may stop the messages after it.
+    try {
+      const decoded = quarantine(decodeMessage(topic, message.key, message.value), rejectServices);
+      if (decoded.kind === 'invalid') {
+        deadLetter(message, decoded.reason);
         continue;
+      }
+      accept(decoded, message);
+    } catch (err) {
+      deadLetter(message, `could not be processed: ${(err as Error)?.message ?? String(err)}`);
+      continue;
+    }
+    out.valid++;
+  }
+
+  /** Builds the rows and marks of one valid message; throws before it adds anything if it cannot. */
+  function accept(decoded: Exclude<Decoded, { kind: 'invalid' }>, message: IncomingMessage): void {
+    switch (decoded.kind) {
       case 'status': {
         const row = notificationEventRow(decoded.event, { partition, offset: message.offset });
         out.notificationEvents.push(row);
         mark('day', row.created_day);
         if (row.notification_type === 'letter') mark('letters', row.created_day);
-        break;
+        return;
       }
       case 'despatch':
         out.letterDespatches.push(letterDespatchRow(decoded.event));
         mark('despatch', decoded.event.despatched_on);
-        break;
+        return;
       case 'inbound':
         out.inboundSms.push(inboundSmsRow(decoded.event));
-        break;
+        return;
       case 'reference': {
-        addReference(decoded.type, referenceRow(decoded.key, decoded.record, message.offset));
+        const row = referenceRow(decoded.key, decoded.record, message.offset);
         const r = decoded.record;
         if (r.type === 'sms_rate' || r.type === 'letter_rate') {
           const from = r.type === 'sms_rate' ? r.valid_from.ms : r.start_date.ms;
           const keyed = rateKeyInstant(r.type, decoded.key);
           mark(r.type, londonDayOf(Math.min(from, keyed ?? from)));
         }
-        break;
+        addReference(decoded.type, row);
+        return;
       }
       case 'reference-deleted': {
-        addReference(decoded.type, deletedReferenceRow(decoded.key, message.offset));
         if (decoded.type === 'sms_rate' || decoded.type === 'letter_rate') {
           const keyed = rateKeyInstant(decoded.type, decoded.key);
           mark(decoded.type, keyed === null ? EARLIEST_DAY : londonDayOf(keyed));
         }
-        break;
+        addReference(decoded.type, deletedReferenceRow(decoded.key, message.offset));
+        return;
       }
     }
-    out.valid++;
   }
   out.dirty = [...dirty.values()];
   return out;
+}
+
+/** The message's own headers, plus where it came from and why it was refused (DLQ_HEADERS). */
+export function deadLetterHeaders(message: IncomingMessage, reason: string, topic: string, partition: number, at: Date): IHeaders {
+  return {
+    ...message.headers,
+    [DLQ_HEADERS.reason]: reason,
+    [DLQ_HEADERS.sourceTopic]: topic,
+    [DLQ_HEADERS.sourcePartition]: String(partition),
+    [DLQ_HEADERS.sourceOffset]: message.offset,
+    [DLQ_HEADERS.failedAt]: at.toISOString(),
+  };
 }
 
 function quarantine(decoded: Decoded, rejectServices: ReadonlySet<string> | undefined): Decoded {

@@ -3,6 +3,7 @@ import type { ClickHouseClient } from '@notify-stats/clickhouse';
 import { INGEST_GROUP_ID, ensureTopics } from '@notify-stats/kafka';
 import type { Logger } from '@notify-stats/runtime';
 import { ClickhouseSink, type BatchSink } from './sink.ts';
+import type { PartitionStall } from './stalls.ts';
 import { startIngestWorker, type IngestWorker } from './worker.ts';
 
 export interface IngestDeps {
@@ -17,10 +18,14 @@ export interface IngestDeps {
   /** Services whose status events are dead-lettered (quarantine a misbehaving producer). */
   rejectServices?: ReadonlySet<string>;
   sessionTimeoutMs?: number;
+  /** A partition whose writes keep failing this long counts as stalled (default 30 s). */
+  stallAfterMs?: number;
 }
 
 export interface IngestHandle {
   isReady(): boolean;
+  /** Partitions whose writes are failing, with since when and why; `stalled` past the threshold. */
+  stalls(): PartitionStall[];
   /** Leaves the consumer group (after committing what was written), e.g. for a replay's rewind. */
   pause(): Promise<void>;
   /** Joins the group again, starting from its committed offsets. */
@@ -54,6 +59,7 @@ export async function startIngest(deps: IngestDeps): Promise<IngestHandle> {
           groupId: deps.groupId ?? INGEST_GROUP_ID,
           ...(deps.rejectServices ? { rejectServices: deps.rejectServices } : {}),
           ...(deps.sessionTimeoutMs ? { sessionTimeoutMs: deps.sessionTimeoutMs } : {}),
+          ...(deps.stallAfterMs ? { stallAfterMs: deps.stallAfterMs } : {}),
         }),
       );
     }
@@ -66,6 +72,7 @@ export async function startIngest(deps: IngestDeps): Promise<IngestHandle> {
   await startWorkers();
   return {
     isReady: () => workers.length > 0 && workers.every((w) => w.isReady()),
+    stalls: () => workers.flatMap((w) => w.stalls()),
     pause: async () => {
       await stopWorkers();
       deps.logger.info('ingest paused');

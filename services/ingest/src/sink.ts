@@ -1,11 +1,22 @@
 import type { Producer } from 'kafkajs';
-import { dlqTopicOf } from '@notify-stats/events';
 import { RAW_TABLES, insertReferenceRows, insertRows, markDirty, type ClickHouseClient } from '@notify-stats/clickhouse';
-import type { BatchOutcome, DeadLetter } from './process-batch.ts';
+import { DeadLetterPublisher } from './dead-letters.ts';
+import type { BatchOutcome } from './process-batch.ts';
 
 /** Where a processed chunk goes. Tests inject failing sinks to prove nothing is committed on failure. */
 export interface BatchSink {
   write(topic: string, outcome: BatchOutcome): Promise<void>;
+}
+
+/**
+ * The chunk's dead letters were published, then storage failed: `cause` is the engine's error.
+ * The worker decides from it whether to wait (transient) or isolate the refused rows (data).
+ */
+export class RowsNotStored extends Error {
+  override name = 'RowsNotStored';
+  constructor(override readonly cause: unknown) {
+    super(`storage failed: ${(cause as Error)?.message ?? String(cause)}`, { cause });
+  }
 }
 
 /**
@@ -14,47 +25,27 @@ export interface BatchSink {
  * Every step is idempotent, so a retried or redelivered chunk writes the same result again.
  */
 export class ClickhouseSink implements BatchSink {
+  private readonly deadLetters: DeadLetterPublisher;
+
   constructor(
     private readonly clickhouse: ClickHouseClient,
-    private readonly producer: Producer,
-  ) {}
+    producer: Producer,
+  ) {
+    this.deadLetters = new DeadLetterPublisher(producer);
+  }
 
   async write(topic: string, outcome: BatchOutcome): Promise<void> {
-    for (const group of bySize(outcome.deadLetters)) {
-      await this.producer.send({
-        topic: dlqTopicOf(topic),
-        acks: -1,
-        messages: group.map((d) => ({ key: d.key, value: d.value, headers: d.headers })),
-      });
+    await this.deadLetters.send(topic, outcome.deadLetters);
+    try {
+      await Promise.all([
+        insertRows(this.clickhouse, RAW_TABLES.notificationEvents, outcome.notificationEvents),
+        insertRows(this.clickhouse, RAW_TABLES.letterDespatches, outcome.letterDespatches),
+        insertRows(this.clickhouse, RAW_TABLES.inboundSms, outcome.inboundSms),
+        insertReferenceRows(this.clickhouse, outcome.reference),
+      ]);
+      await markDirty(this.clickhouse, outcome.dirty);
+    } catch (err) {
+      throw new RowsNotStored(err);
     }
-    await Promise.all([
-      insertRows(this.clickhouse, RAW_TABLES.notificationEvents, outcome.notificationEvents),
-      insertRows(this.clickhouse, RAW_TABLES.letterDespatches, outcome.letterDespatches),
-      insertRows(this.clickhouse, RAW_TABLES.inboundSms, outcome.inboundSms),
-      insertReferenceRows(this.clickhouse, outcome.reference),
-    ]);
-    await markDirty(this.clickhouse, outcome.dirty);
   }
-}
-
-// The broker refuses requests over 1 MB; dead letters include oversized messages, so a chunk's
-// dead letters go out in requests of bounded size (one oversized message fits alone).
-const MAX_REQUEST_BYTES = 512 * 1024;
-
-function bySize(letters: readonly DeadLetter[]): DeadLetter[][] {
-  const groups: DeadLetter[][] = [];
-  let current: DeadLetter[] = [];
-  let bytes = 0;
-  for (const letter of letters) {
-    const size = (letter.value?.length ?? 0) + (letter.key?.length ?? 0) + 512;
-    if (current.length && bytes + size > MAX_REQUEST_BYTES) {
-      groups.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(letter);
-    bytes += size;
-  }
-  if (current.length) groups.push(current);
-  return groups;
 }

@@ -1,4 +1,4 @@
-import type { LetterDespatchEvent, InboundSmsEvent, NotificationStatusEvent, ReferenceRecord, ReferenceType } from '@notify-stats/events';
+import type { LetterDespatchEvent, InboundSmsEvent, NotificationStatusEvent, ReferenceRecord } from '@notify-stats/events';
 import { statusRank } from '@notify-stats/events';
 import type { InboundSmsRow, LetterDespatchRow, NotificationEventRow, ReferenceRow } from '@notify-stats/clickhouse';
 import { londonDayOf } from '@notify-stats/london';
@@ -77,11 +77,3 @@ export function referenceRow(key: string, record: ReferenceRecord, version: stri
 
 /** A tombstone keeps only the key; the table's defaults fill the rest and FINAL hides it. */
 export const deletedReferenceRow = (key: string, version: string): ReferenceRow => ({ key, version, is_deleted: 1 });
-
-/** The timestamp a rate key carries (`sms_rate:<valid_from>`, `letter_rate:<start>:<class>:<sheets>`). */
-export function rateKeyInstant(type: ReferenceType, key: string): number | null {
-  const body = key.slice(key.indexOf(':') + 1);
-  const text = type === 'letter_rate' ? body.split(':').slice(0, -2).join(':') : body;
-  const ms = Date.parse(/[zZ]|[+-]\d\d:\d\d$/.test(text) ? text : `${text}Z`);
-  return Number.isNaN(ms) ? null : ms;
-}

@@ -1,9 +1,11 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { SOURCE_TOPICS, isSourceTopic } from '@notify-stats/events';
-import { retry, type Logger } from '@notify-stats/runtime';
+import type { Logger } from '@notify-stats/runtime';
+import { writeChunk } from './chunk-writer.ts';
 import { ingestMetrics } from './metrics.ts';
 import { processBatch, type IncomingMessage } from './process-batch.ts';
 import type { BatchSink } from './sink.ts';
+import { StallTracker, type PartitionStall } from './stalls.ts';
 
 export interface IngestWorkerOptions {
   kafka: Kafka;
@@ -22,11 +24,15 @@ export interface IngestWorkerOptions {
    */
   sessionTimeoutMs?: number;
   rejectServices?: ReadonlySet<string>;
+  /** A partition whose writes keep failing this long is stalled: not ready, and reported. */
+  stallAfterMs?: number;
 }
 
 export interface IngestWorker {
-  /** True while the consumer is in its group and the last write succeeded. */
+  /** True while the consumer is in its group and no partition's writes are failing. */
   isReady(): boolean;
+  /** Partitions whose writes are failing now, with the last failure's reason. */
+  stalls(): PartitionStall[];
   stop(): Promise<void>;
 }
 
@@ -47,8 +53,8 @@ export async function startIngestWorker(opts: IngestWorkerOptions): Promise<Inge
     maxWaitTimeInMs: 100,
   });
   let inGroup = false;
-  let writesFailing = false;
   let stopping = false;
+  const stalls = new StallTracker(opts.stallAfterMs ?? 30_000);
 
   consumer.on(consumer.events.GROUP_JOIN, (e) => {
     inGroup = true;
@@ -67,27 +73,29 @@ export async function startIngestWorker(opts: IngestWorkerOptions): Promise<Inge
     for (let start = 0; start < batch.messages.length; start += chunkSize) {
       if (!isRunning() || isStale()) return;
       const chunk = batch.messages.slice(start, start + chunkSize) as IncomingMessage[];
-      const outcome = processBatch(topic, batch.partition, chunk, { rejectServices: opts.rejectServices });
       const timer = ingestMetrics.insertSeconds.startTimer();
-      await retry(() => sink.write(topic, outcome), {
+      const written = await writeChunk(chunk, {
+        sink,
+        topic,
+        partition: batch.partition,
+        process: (messages) => processBatch(topic, batch.partition, messages, { rejectServices: opts.rejectServices }),
         shouldStop: () => stopping || !isRunning() || isStale(),
-        onError: (err, attempt, delayMs) => {
-          writesFailing = true;
-          ingestMetrics.writeFailures.inc();
-          logger.warn({ err, attempt, delayMs, topic, partition: batch.partition }, 'write failed; retrying');
+        onFailure: (err, kind, attempt, delayMs) => {
+          stalls.failed(topic, batch.partition, err);
+          ingestMetrics.writeFailures.inc({ kind });
+          const level = kind === 'data' ? 'warn' : attempt > 3 ? 'error' : 'warn';
+          logger[level]({ err, kind, attempt, delayMs, topic, partition: batch.partition }, kind === 'data' ? 'storage refused rows; isolating them' : 'write failed; retrying');
           void heartbeat().catch(() => undefined);
         },
       });
       timer();
-      writesFailing = false;
+      stalls.progressed(topic, batch.partition);
       ingestMetrics.batchSize.observe(chunk.length);
-      ingestMetrics.events.inc({ topic, outcome: 'stored' }, outcome.valid);
-      if (outcome.deadLetters.length) {
-        ingestMetrics.events.inc({ topic, outcome: 'dead_lettered' }, outcome.deadLetters.length);
-        logger.warn(
-          { topic, partition: batch.partition, count: outcome.deadLetters.length, first: outcome.deadLetters[0]?.reason },
-          'messages dead-lettered',
-        );
+      ingestMetrics.events.inc({ topic, outcome: 'stored' }, written.stored);
+      if (written.refused) ingestMetrics.refused.inc({ topic }, written.refused);
+      if (written.deadLettered) {
+        ingestMetrics.events.inc({ topic, outcome: 'dead_lettered' }, written.deadLettered);
+        logger.warn({ topic, partition: batch.partition, count: written.deadLettered, refusedByStorage: written.refused }, 'messages dead-lettered');
       }
       const last = chunk[chunk.length - 1];
       if (last) resolveOffset(last.offset);
@@ -103,10 +111,13 @@ export async function startIngestWorker(opts: IngestWorkerOptions): Promise<Inge
   logger.info({ groupId, topics: SOURCE_TOPICS }, 'ingest worker started');
 
   return {
-    isReady: () => inGroup && !writesFailing,
+    // Ready means making progress: in the group, and no partition's writes failing right now.
+    isReady: () => inGroup && stalls.failing().length === 0,
+    stalls: () => stalls.failing(),
     stop: async () => {
       stopping = true;
       await consumer.disconnect();
+      stalls.clear();
       logger.info('ingest worker stopped');
     },
   };

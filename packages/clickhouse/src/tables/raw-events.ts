@@ -74,9 +74,13 @@ export function insertTuples<T extends RawTable>(table: T, rows: readonly RowOf<
   });
 }
 
+// A chunk of valid events may span any number of months (notification_events is partitioned by
+// month): the engine's default limit of 100 partitions per INSERT would refuse valid data.
+const INSERT_SETTINGS = { max_partitions_per_insert_block: '0' } as const;
+
 /** One INSERT per table per batch: ClickHouse wants few large inserts, not many small ones. */
 export async function insertRows<T extends RawTable>(client: ClickHouseClient, table: T, rows: readonly RowOf<T>[]): Promise<void> {
   if (rows.length === 0) return;
   const columns = COLUMNS[table] as readonly string[] as [string, ...string[]];
-  await client.insert({ table, columns, values: insertTuples(table, rows), format: 'JSONCompactEachRow' });
+  await client.insert({ table, columns, values: insertTuples(table, rows), format: 'JSONCompactEachRow', clickhouse_settings: INSERT_SETTINGS });
 }

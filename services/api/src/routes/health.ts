@@ -2,11 +2,18 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
 export interface HealthDeps {
-  /** Named readiness checks; all must pass for /readyz to answer 200. */
-  readiness: Record<string, () => Promise<boolean> | boolean>;
+  /**
+   * Named readiness checks; all must pass for /readyz to answer 200. A check may answer with a
+   * string instead of false: it failed, and that is why (shown under `reasons`).
+   */
+  readiness: Record<string, () => Promise<boolean | string> | boolean | string>;
 }
 
-const health = z.object({ status: z.enum(['ok', 'unavailable']), checks: z.record(z.string(), z.boolean()).optional() });
+const health = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  checks: z.record(z.string(), z.boolean()).optional(),
+  reasons: z.record(z.string(), z.string()).optional(),
+});
 
 const route: FastifyPluginAsyncZod<HealthDeps> = async (app, deps) => {
   app.get('/healthz', { schema: { tags: ['health'], summary: 'Liveness', response: { 200: health } } }, async () => ({ status: 'ok' as const }));
@@ -16,13 +23,16 @@ const route: FastifyPluginAsyncZod<HealthDeps> = async (app, deps) => {
     { schema: { tags: ['health'], summary: 'Readiness: ClickHouse answers and the pipeline is consuming', response: { 200: health, 503: health } } },
     async (_request, reply) => {
       const checks: Record<string, boolean> = {};
+      const reasons: Record<string, string> = {};
       for (const [name, check] of Object.entries(deps.readiness)) {
-        checks[name] = await Promise.resolve()
+        const result = await Promise.resolve()
           .then(check)
           .catch(() => false);
+        checks[name] = result === true;
+        if (typeof result === 'string') reasons[name] = result;
       }
       const ok = Object.values(checks).every(Boolean);
-      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks });
+      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks, ...(Object.keys(reasons).length ? { reasons } : {}) });
     },
   );
 };

@@ -28,7 +28,7 @@ export const ingestCommand = () =>
     if (local) shutdown.add('local kafka', () => local.stop());
     const ch = await openMigratedClickhouse(env, logger);
     shutdown.add('clickhouse', () => ch.close());
-    const ingest = await startIngest({ kafka: kafkaClient(brokers, env, logger), clickhouse: ch.client, logger, partitions: env.KAFKA_TOPIC_PARTITIONS, rejectServices: env.INGEST_REJECT_SERVICES, sessionTimeoutMs: env.INGEST_SESSION_TIMEOUT_MS });
+    const ingest = await startIngest({ kafka: kafkaClient(brokers, env, logger), clickhouse: ch.client, logger, partitions: env.KAFKA_TOPIC_PARTITIONS, rejectServices: env.INGEST_REJECT_SERVICES, sessionTimeoutMs: env.INGEST_SESSION_TIMEOUT_MS, stallAfterMs: env.INGEST_STALL_AFTER_MS });
     shutdown.add('ingest', () => ingest.stop());
   });
 

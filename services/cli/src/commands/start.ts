@@ -1,5 +1,5 @@
 import { startApi } from '@notify-stats/api';
-import { startIngest } from '@notify-stats/ingest';
+import { ingestReadiness, startIngest } from '@notify-stats/ingest';
 import { INGEST_GROUP_ID, kafkaStatus } from '@notify-stats/kafka';
 import { startRollups } from '@notify-stats/rollups';
 import { Shutdown, createLogger, parseEnv } from '@notify-stats/runtime';
@@ -24,7 +24,7 @@ export async function startCommand(): Promise<void> {
     shutdown.add('clickhouse', () => ch.close());
     const kafka = kafkaClient(brokers, env, logger);
 
-    const ingest = await startIngest({ kafka, clickhouse: ch.client, logger: logger.child({ service: 'ingest' }), partitions: env.KAFKA_TOPIC_PARTITIONS, rejectServices: env.INGEST_REJECT_SERVICES, sessionTimeoutMs: env.INGEST_SESSION_TIMEOUT_MS });
+    const ingest = await startIngest({ kafka, clickhouse: ch.client, logger: logger.child({ service: 'ingest' }), partitions: env.KAFKA_TOPIC_PARTITIONS, rejectServices: env.INGEST_REJECT_SERVICES, sessionTimeoutMs: env.INGEST_SESSION_TIMEOUT_MS, stallAfterMs: env.INGEST_STALL_AFTER_MS });
     shutdown.add('ingest', () => ingest.stop());
     const rollups = await startRollups({
       clickhouse: ch.client,
@@ -43,14 +43,14 @@ export async function startCommand(): Promise<void> {
       clickhouse: ch.client,
       admin: { clientId: env.ADMIN_CLIENT_ID, secret: env.ADMIN_CLIENT_SECRET },
       rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE,
-      readiness: { clickhouse: () => ch.client.ping().then((r) => r.success), ingest: () => ingest.isReady() },
+      readiness: { clickhouse: () => ch.client.ping().then((r) => r.success), ingest: () => ingestReadiness(ingest) },
       dataAsOf: async () => rollups.watermark(),
       port: env.PORT,
       host: env.HOST,
       logger: logger.child({ service: 'api' }),
       rollups,
       ingest,
-      pipelineStatus: async () => ({ kafka: await kafkaStatus(admin, INGEST_GROUP_ID), rollups: await rollups.status() }),
+      pipelineStatus: async () => ({ kafka: await kafkaStatus(admin, INGEST_GROUP_ID), rollups: await rollups.status(), ingest: { stalls: ingest.stalls() } }),
     });
     shutdown.add('api', () => api.stop());
 

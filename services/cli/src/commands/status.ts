@@ -12,6 +12,24 @@ interface RollupStatus {
   lastBuilds: Array<{ scope: string; day: string; finished_at: string; duration_ms: number; rows: number }>;
 }
 
+interface IngestStall { topic: string; partition: number; since: string; failingForMs: number; reason: string; stalled: boolean }
+
+/** Partitions whose writes are failing, as the running pipeline knows them (null: no pipeline answers). */
+async function ingestStalls(api: string | undefined): Promise<IngestStall[] | null> {
+  const env = parseEnv(apiEnv);
+  try {
+    const status = await pipelineJson<{ ingest?: { stalls?: IngestStall[] } }>(
+      { base: api ?? `http://127.0.0.1:${env.PORT}`, clientId: env.ADMIN_CLIENT_ID, secret: env.ADMIN_CLIENT_SECRET },
+      'GET',
+      '/admin/pipeline/status',
+    );
+    return status.ingest?.stalls ?? null;
+  } catch (err) {
+    if (err instanceof PipelineUnreachable || String(err).includes(' 503 ')) return null;
+    throw err;
+  }
+}
+
 /** Where the rollups stand: from the running pipeline if there is one, else from ClickHouse itself. */
 async function rollupStatus(api: string | undefined): Promise<RollupStatus> {
   const env = parseEnv(apiEnv);
@@ -46,9 +64,18 @@ export async function statusCommand(opts: { json?: boolean; api?: string }): Pro
     await admin.disconnect();
   }
   const rollups = await rollupStatus(opts.api);
-  if (opts.json) return printJson({ kafka, rollups });
+  const stalls = await ingestStalls(opts.api);
+  // Scripts and probes read the exit code: a stalled partition is a failure to act on.
+  if (stalls?.some((s) => s.stalled)) process.exitCode = 1;
+  if (opts.json) return printJson({ kafka, rollups, ingest: { stalls } });
   print(`Ingest group ${kafka.groupId}: ${kafka.members} consumer(s), total lag ${kafka.totalLag}`);
   for (const p of kafka.partitions) print(`  ${p.topic}[${p.partition}]  committed ${p.committed}  end ${p.end}  lag ${p.lag}`);
+  if (stalls === null) print('Failing writes: unknown (no running pipeline answers)');
+  else if (stalls.length === 0) print('Failing writes: none');
+  else {
+    print('Failing writes:');
+    for (const s of stalls) print(`  ${s.topic}[${s.partition}]  ${s.stalled ? 'STALLED' : 'failing'} for ${Math.round(s.failingForMs / 1000)} s since ${s.since}: ${s.reason}`);
+  }
   print('Dead letters:');
   for (const [topic, n] of Object.entries(kafka.deadLetters)) print(`  ${topic}  ${n}`);
   const lag = rollups.watermark ? `${((Date.now() - Date.parse(rollups.watermark)) / 1000).toFixed(1)} s ago` : 'none yet';
