@@ -1,7 +1,7 @@
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/dist/**', 'infra/kafka/lib/**', '.data/**', 'bench/results/**', 'bench/kafka-clients/**', 'services/api/public/**'] },
+  { ignores: ['**/node_modules/**', '**/dist/**', 'infra/kafka/lib/**', '.data/**', 'bench/results/**', 'bench/kafka-clients/**', 'bench/codec-candidates/**/*.cjs', 'services/api/public/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -19,6 +19,7 @@ const BENCHMARKS: Record<string, { file: string; args?: string[]; quickArgs?: st
   rollup: { file: 'bench/rollup.ts' },
   freshness: { file: 'bench/freshness.ts' },
   report: { file: 'bench/report.ts' },
+  codecs: { file: 'bench/codecs.ts' },
   memory: {
     file: 'bench/ingest.ts',
     args: ['--result', 'memory', '--no-engine', '--no-profile', '--runs', '1', '--events', '10000000'],
@@ -60,6 +61,7 @@ const rollup = read('rollup');
 const freshness = read('freshness');
 const report = read('report');
 const memory = read('memory');
+const codecs = read('codecs');
 const notes: string[] = [...failures];
 if (!ingest) notes.push('ingest: no bench/results/ingest.json');
 else {
@@ -76,6 +78,8 @@ else if (freshness.input?.achieved_rate < freshness.input?.rate * 0.9) {
   notes.push(`freshness: the generator reached ${freshness.input.achieved_rate} of the ${freshness.input.rate} events/s asked (load ${freshness.load_at_start?.join(' ')})`);
 }
 if (!report) notes.push('report: no bench/results/report.json');
+if (!codecs) notes.push('codecs: no bench/results/codecs.json');
+else for (const n of (codecs.notes ?? []) as string[]) notes.push(`codecs: ${n}`);
 
 const byEndpoint = (pick: (v: Loose) => unknown) => (report ? Object.fromEntries(Object.entries(report.latency_ms as Loose).map(([k, v]) => [k, pick(v as Loose)])) : null);
 const speedups = report ? Object.values(report.latency_ms as Loose).map((v) => (v as Loose).speedup_p99 as number | null) : [];
@@ -97,6 +101,8 @@ writeResult(values.quick ? 'summary.quick' : 'summary', {
   rollup_year_ms: rollup?.year?.rebuild_ms ?? null,
   worker_rss_mb: memory?.median?.worker_peak_rss_mb ?? ingest?.median?.worker_peak_rss_mb ?? null,
   ingest_cpu_us_per_event: read('ingest-cpu')?.median?.us_per_event ?? null,
+  // The worker draining the same backlog stored uncompressed, lz4 and zstd (bench/codecs.ts).
+  ingest_events_per_s_by_codec: codecs ? Object.fromEntries(Object.entries(codecs.variants as Loose).map(([k, v]) => [k, (v as Loose).median?.status_events_per_s ?? null])) : null,
   machine: machine(),
   date: new Date().toISOString(),
   quick: values.quick,
@@ -108,6 +114,7 @@ writeResult(values.quick ? 'summary.quick' : 'summary', {
     rollup_year: rollup?.year ? { notifications: rollup.year.notifications, days: rollup.year.range?.days } : null,
     report_services: report?.input?.services ?? null,
     report_runs: report?.input?.runs ?? null,
+    codecs_messages_per_variant: codecs?.input?.messages_per_variant ?? null,
   },
   load_at_start: {
     ingest: ingest?.load_at_start ?? null,
@@ -115,6 +122,7 @@ writeResult(values.quick ? 'summary.quick' : 'summary', {
     freshness: freshness?.load_at_start ?? null,
     report: report?.load_at_start ?? null,
     memory: memory?.load_at_start ?? null,
+    codecs: codecs?.load_at_start ?? null,
   },
   notes,
 });

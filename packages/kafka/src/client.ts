@@ -1,5 +1,7 @@
 import { Kafka, logLevel, type LogEntry } from 'kafkajs';
 import type { Logger } from '@notify-stats/runtime';
+// snappy, lz4 and zstd for every client made here (kafkajs alone reads gzip only).
+import { registerCodecs } from './codecs.ts';
 
 export { Kafka };
 
@@ -12,6 +14,7 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 
 /** kafkajs logs through our pino logger, so broker trouble shows up in the same structured log. */
 export function createKafka(brokers: string[], clientId: string, logger: Logger): Kafka {
+  registerCodecs();
   return new Kafka({
     clientId,
     brokers,

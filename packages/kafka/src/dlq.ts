@@ -22,6 +22,8 @@ export interface DeadLetter {
   failedAt: string | null;
   redriveCount: number;
   redriven: boolean;
+  /** Set when the payload was cut to fit the dead-letter topic: the original's size in bytes. */
+  truncatedFromBytes: number | null;
   headers: Record<string, string>;
 }
 
@@ -57,6 +59,7 @@ export async function listDeadLetters(kafka: Kafka, topics: readonly string[] = 
         failedAt: h[DLQ_HEADERS.failedAt] ?? null,
         redriveCount: Number(h[DLQ_HEADERS.redriveCount] ?? 0),
         redriven: redriven.has(letterId(r)),
+        truncatedFromBytes: h[DLQ_HEADERS.truncatedFrom] ? Number(h[DLQ_HEADERS.truncatedFrom]) : null,
         headers: h,
       });
     }
@@ -91,6 +94,10 @@ export async function redrive(kafka: Kafka, letters: readonly DeadLetter[], opts
     if (letter.redriven && !opts.force) result.skipped.push({ letter, why: 'already redriven' });
     else if (letter.redriveCount >= MAX_REDRIVES && !opts.force) result.skipped.push({ letter, why: `failed after ${letter.redriveCount} redrives` });
     else if (!isSourceTopic(letter.sourceTopic)) result.skipped.push({ letter, why: `unknown source topic ${letter.sourceTopic}` });
+    else if (letter.truncatedFromBytes !== null) {
+      // Publishing the cut payload would be a different message: the original is still at its origin.
+      result.skipped.push({ letter, why: `payload was cut to fit the dead-letter topic (${letter.truncatedFromBytes} bytes); the original is at ${letter.sourceTopic}[${letter.sourcePartition}]@${letter.sourceOffset}` });
+    }
     else result.redriven.push(letter);
   }
   if (result.redriven.length === 0) return result;

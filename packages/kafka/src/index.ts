@@ -1,4 +1,5 @@
 export { createKafka, Kafka } from './client.ts';
+export { CODEC_NAMES, CODEC_TYPES, codecUsage, registerCodecs, snappyFrame, snappyUnframe, type CodecName, type CodecUsage, type KafkaCodec } from './codecs.ts';
 export { ensureTopics, topicConfigs } from './topics.ts';
 export { endOffsets, committedOffsets, consumerLag, type PartitionLag } from './offsets.ts';
 
