@@ -118,14 +118,21 @@ function checkReferenceKey(type: ReferenceType, key: string): string | null {
 /**
  * Lone UTF-16 surrogates become U+FFFD (the replacement character), as a UTF-8 decoder does
  * with bytes that are not UTF-8: the message is stored, with that character visibly replaced.
+ * Strings are replaced in place in what JSON.parse returned, without recursion (a valid event may
+ * nest an unknown field thousands deep) and without assigning keys (`"__proto__"` stays a field).
+ * Keys are left as they are: the contract's field names hold no surrogates, and others are dropped.
  */
 export function wellFormed(value: unknown): unknown {
   if (typeof value === 'string') return value.toWellFormed();
-  if (Array.isArray(value)) return value.map(wellFormed);
-  if (value !== null && typeof value === 'object') {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k.toWellFormed()] = wellFormed(v);
-    return out;
+  const pending: object[] = value !== null && typeof value === 'object' ? [value] : [];
+  for (let node = pending.pop(); node !== undefined; node = pending.pop()) {
+    for (const key of Object.keys(node)) {
+      const v = (node as Record<string, unknown>)[key];
+      if (typeof v === 'string') {
+        const fixed = v.toWellFormed();
+        if (fixed !== v) Object.defineProperty(node, key, { value: fixed, writable: true, enumerable: true, configurable: true });
+      } else if (v !== null && typeof v === 'object') pending.push(v);
+    }
   }
   return value;
 }

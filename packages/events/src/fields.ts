@@ -121,7 +121,7 @@ export { TIMESTAMP_RANGE };
 export const money = z.unknown().transform((v, ctx) => {
   const parsed = parseMoney(v);
   if (parsed === null) {
-    ctx.addIssue({ code: 'custom', message: 'must be a non-negative decimal amount (number or string, at most 10 decimal places)' });
+    ctx.addIssue({ code: 'custom', message: 'must be a non-negative decimal amount (number or string, at most 10 decimal places; a number of more than 15 significant digits must be a string)' });
     return z.NEVER;
   }
   return parsed;

@@ -22,12 +22,18 @@ function dec(value: string | number, what: string): Decimal {
   return new D(value);
 }
 
+/** Significant digits a double always carries exactly. */
+const MAX_NUMBER_DIGITS = 15;
+
 export function parseMoney(value: unknown): string | null {
   let d: Decimal;
   if (typeof value === 'number') {
     if (!Number.isFinite(value) || value < 0) return null;
     // String(n) is the shortest round-trip form (0.11 -> "0.11", 1e-7 -> "1e-7"), not the binary expansion.
     d = new D(String(value));
+    // Past 15 significant digits a JSON number may already have been rounded by the parser
+    // (9223372036854775808 arrives as 9223372036854776000): such amounts must come as strings.
+    if (d.precision() > MAX_NUMBER_DIGITS) return null;
   } else if (typeof value === 'string' && PLAIN_RE.test(value)) {
     d = new D(value);
   } else {

@@ -96,3 +96,19 @@ describe('formatLetterPrice', () => {
     expect(() => formatLetterPrice('abc')).toThrow(TypeError);
   });
 });
+
+describe('parseMoney: JSON numbers the parser may have rounded', () => {
+  it.each([9223372036854775808, 0.12345678901234567, 1234567890.123456])('refuses %j (more than 15 significant digits)', (v) => {
+    expect(parseMoney(v)).toBeNull();
+  });
+  it.each([
+    [123456789012345, '123456789012345'],
+    [0.0197, '0.0197'],
+    [1e-7, '0.0000001'],
+  ])('takes %j as %s', (v, expected) => {
+    expect(parseMoney(v)).toBe(expected);
+  });
+  it('takes the same amount as a string, exactly', () => {
+    expect(parseMoney('9223372036854775808')).toBe('9223372036854775808');
+  });
+});

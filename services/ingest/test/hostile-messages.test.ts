@@ -142,3 +142,24 @@ describe('hostile values in every field of every topic', () => {
     );
   });
 });
+
+describe('structures JSON allows', () => {
+  const withEscape = (over: Record<string, unknown>) => JSON.stringify(status(over)).replace('"mmg"', '"mmg\\ud800"');
+
+  it('stores a valid event with an unknown field nested 5,000 deep (and a surrogate to repair)', () => {
+    let deep = '1';
+    for (let i = 0; i < 5000; i++) deep = `{"a":${deep}}`;
+    const text = withEscape({}).replace(/}$/, `,"extra":${deep}}`);
+    const out = processBatch(TOPICS.notificationStatus, 0, [raw(1, U2, text)]);
+    expect(out.deadLetters).toEqual([]);
+    expect(out.notificationEvents[0]?.sent_by).toBe('mmg\uFFFD');
+  });
+
+  it('keeps "__proto__" a field: an event without event_id is dead-lettered whatever it nests', () => {
+    const { event_id: _id, ...rest } = status();
+    const text = JSON.stringify({ ...rest, sent_by: 'mmg' }).replace('"mmg"', '"mmg\\ud800"').replace(/}$/, `,"__proto__":{"event_id":"${U1}"}}`);
+    const out = processBatch(TOPICS.notificationStatus, 0, [raw(1, U2, text)]);
+    expect(out.notificationEvents).toEqual([]);
+    expect(out.deadLetters[0]?.reason).toMatch(/event_id/);
+  });
+});

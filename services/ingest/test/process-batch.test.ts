@@ -352,7 +352,7 @@ describe('reference data batch', () => {
       post_class: 'second',
       rate: '0.78',
     }),
-    msg('12', `api_key:${U5}`, { type: 'api_key', id: U6, service_id: U3, secret: 'k', revoked: false }),
+    msg('12', `api_key:${U5}`, { type: 'api_key', id: U6, service_id: U3, secret: 'k'.repeat(32), revoked: false }),
     // tombstones
     msg('13', `service:${U7}`, null),
     msg('14', 'sms_rate:2024-06-01T00:00:00Z', null),
@@ -396,7 +396,7 @@ describe('reference data batch', () => {
       expect.objectContaining({ key: `organisation:${U4}`, id: U4, name: 'Dept', version: '8', is_deleted: 0 }),
     ]);
     expect(out.reference.get('api_key')).toEqual([
-      expect.objectContaining({ key: `api_key:${U5}`, id: U5, service_id: U3, secret: 'k', revoked: false, version: '12', is_deleted: 0 }),
+      expect.objectContaining({ key: `api_key:${U5}`, id: U5, service_id: U3, secret: 'k'.repeat(32), revoked: false, version: '12', is_deleted: 0 }),
     ]);
   });
 

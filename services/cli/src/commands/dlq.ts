@@ -30,6 +30,8 @@ const summary = (l: DeadLetter) => ({
   reason: l.reason,
   redriveCount: l.redriveCount,
   redriven: l.redriven,
+  // The payload was cut to fit the DLQ: `source` points at the whole original.
+  truncatedFromBytes: l.truncatedFromBytes,
 });
 
 export async function dlqListCommand(opts: DlqFilter & { json?: boolean; limit?: string }): Promise<void> {
