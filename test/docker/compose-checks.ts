@@ -645,10 +645,13 @@ export function checkAppServices(raw: Mapping, options: ComposeCheckOptions = {}
 
     // per-command contract
     if (cmd === 'api') {
-      for (const key of ['PORT', 'ADMIN_CLIENT_ID', 'ADMIN_CLIENT_SECRET']) if (!env[key]) problems.push(`${where}: ${key} is not set`);
-      const rawSecret = environmentOf(rawServices[name] ?? {}).ADMIN_CLIENT_SECRET;
-      if (rawSecret !== undefined && !/^\$\{ADMIN_CLIENT_SECRET:?\?[^}]*\}$/.test(rawSecret)) {
-        problems.push(`${where}: ADMIN_CLIENT_SECRET must come from the environment as \${ADMIN_CLIENT_SECRET:?message}, not a literal or a default`);
+      for (const key of ['PORT', 'ADMIN_CLIENT_ID', 'ADMIN_CLIENT_SECRET', 'OPERATOR_CLIENT_ID', 'OPERATOR_CLIENT_SECRET']) if (!env[key]) problems.push(`${where}: ${key} is not set`);
+      // The report reader's and the operator's secrets (services/cli/src/env.ts requires both in production).
+      for (const secret of ['ADMIN_CLIENT_SECRET', 'OPERATOR_CLIENT_SECRET']) {
+        const rawSecret = environmentOf(rawServices[name] ?? {})[secret];
+        if (rawSecret !== undefined && !new RegExp(`^\\$\\{${secret}:?\\?[^}]*\\}$`).test(rawSecret)) {
+          problems.push(`${where}: ${secret} must come from the environment as \${${secret}:?message}, not a literal or a default`);
+        }
       }
       if (!['0.0.0.0', '::'].includes(env.HOST ?? '')) {
         problems.push(`${where}: HOST must be 0.0.0.0 (or ::): the api binds 127.0.0.1 by default, which the published port cannot reach`);

@@ -36,8 +36,8 @@ const read = (rel: string) => readFileSync(path.join(repoRoot, rel), 'utf8');
 const composeText = read('docker-compose.yml');
 const dockerfileText = read('Dockerfile');
 const dockerignoreText = read('.dockerignore');
-/** ADMIN_CLIENT_SECRET is required by the compose file; everything else has defaults. */
-const ENV = { ADMIN_CLIENT_SECRET: 'secret-from-test' };
+/** ADMIN_CLIENT_SECRET and OPERATOR_CLIENT_SECRET are required by the compose file; everything else has defaults. */
+const ENV = { ADMIN_CLIENT_SECRET: 'secret-from-test', OPERATOR_CLIENT_SECRET: 'operator-secret-from-test' };
 const loaded = loadCompose(composeText);
 const compose = loaded.doc;
 const resolved = interpolateTree(compose, ENV).value as Mapping;
@@ -65,11 +65,12 @@ describe('docker-compose.yml', () => {
     }
   });
 
-  it('refuses to run without ADMIN_CLIENT_SECRET, and needs nothing else from the environment', () => {
+  it('refuses to run without ADMIN_CLIENT_SECRET and OPERATOR_CLIENT_SECRET, and needs nothing else from the environment', () => {
     const errors = interpolateTree(compose, {}).errors;
-    expect(errors).toHaveLength(1);
-    expect(errors[0]).toContain('ADMIN_CLIENT_SECRET');
+    expect(errors).toHaveLength(2);
     expect(errors[0]).toContain('set ADMIN_CLIENT_SECRET');
+    expect(errors[1]).toContain('set OPERATOR_CLIENT_SECRET');
+    expect(interpolateTree(compose, { ADMIN_CLIENT_SECRET: ENV.ADMIN_CLIENT_SECRET }).errors).toHaveLength(1);
     expect(interpolateTree(compose, ENV).errors).toEqual([]);
   });
 
@@ -88,7 +89,14 @@ describe('docker-compose.yml', () => {
   it('passes the documented environment contract', () => {
     const s = servicesOf(resolved);
     const api = environmentOf(s.api ?? {});
-    expect(api).toMatchObject({ PORT: '6011', HOST: '0.0.0.0', ADMIN_CLIENT_ID: 'notify-admin', ADMIN_CLIENT_SECRET: ENV.ADMIN_CLIENT_SECRET });
+    expect(api).toMatchObject({
+      PORT: '6011',
+      HOST: '0.0.0.0',
+      ADMIN_CLIENT_ID: 'notify-admin',
+      ADMIN_CLIENT_SECRET: ENV.ADMIN_CLIENT_SECRET,
+      OPERATOR_CLIENT_ID: 'notify-operator',
+      OPERATOR_CLIENT_SECRET: ENV.OPERATOR_CLIENT_SECRET,
+    });
     expect(environmentOf(s.rollups ?? {})).toMatchObject({ ROLLUP_SAFETY_CRON: '0 3 * * *', ROLLUP_SAFETY_DAYS: '10' });
     for (const name of ['api', 'ingest', 'rollups', 'migrate']) {
       expect(environmentOf(s[name] ?? {}), name).toMatchObject({
@@ -313,6 +321,7 @@ services:
     expectProblem(problems, 'services.api: ADMIN_CLIENT_ID is not set');
     expectProblem(problems, 'services.api: HOST must be 0.0.0.0');
     expectProblem(problems, 'ADMIN_CLIENT_SECRET must come from the environment');
+    expectProblem(problems, 'services.api: OPERATOR_CLIENT_SECRET is not set');
     expectProblem(problems, 'services.api: publishes ["80"] but the api listens on PORT 6011');
     expectProblem(problems, 'services.api: healthcheck should probe /readyz');
     expectProblem(problems, 'services.api: CLICKHOUSE_URL is not set');

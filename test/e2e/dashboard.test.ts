@@ -3,12 +3,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { buildApp } from '@notify-stats/api';
+import { INVALID_TOKEN, SESSION_ISSUER, SESSION_TTL_S, buildApp } from '@notify-stats/api';
 import { expectedDailyVolumes, expectedPlatformStats, produce as produceLoad, type ProduceResult } from '@notify-stats/loadgen';
 import { addDays, financialYearOf, financialYearStart, todayInLondon } from '@notify-stats/london';
 import { startTestBroker, type TestBroker } from '../support/broker.ts';
 import { INSTALL_TIMEOUT_MS, launchChromium } from '../support/chromium.ts';
-import { ADMIN, adminToken, startPipeline, type TestPipeline } from '../support/pipeline.ts';
+import { ADMIN, OPERATOR, adminToken, operatorToken, startPipeline, type TestPipeline } from '../support/pipeline.ts';
 
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url));
 // Small and deterministic: a few thousand messages over the five London days before today.
@@ -23,7 +23,8 @@ let page: Page;
 let baseUrl: string;
 let load: ProduceResult;
 const pageErrors: string[] = [];
-const bearerTokens: string[] = [];
+// Every request the page made: where to, with which bearer token, and what it sent.
+const requests: Array<{ url: string; method: string; token: string | null; body: string | null }> = [];
 
 beforeAll(async () => {
   // Chromium (installed first on a fresh machine) starts while the broker and pipeline do.
@@ -47,7 +48,7 @@ beforeAll(async () => {
   });
   page.on('request', (req) => {
     const auth = req.headers().authorization;
-    if (auth) bearerTokens.push(auth);
+    requests.push({ url: req.url(), method: req.method(), token: auth ? auth.replace(/^Bearer /, '') : null, body: req.postData() });
   });
 }, INSTALL_TIMEOUT_MS + 120_000);
 
@@ -59,11 +60,25 @@ afterAll(async () => {
   await broker?.stop();
 });
 
-// The API, read by the test the way any admin client reads it.
-async function api(pathAndQuery: string): Promise<Response> {
-  const res = await fetch(`${baseUrl}${pathAndQuery}`, { headers: { authorization: `Bearer ${await adminToken()}` } });
+// The API, read by the test the way any client reads it: the report reader, or the operator.
+async function api(pathAndQuery: string, token?: string): Promise<Response> {
+  const res = await fetch(`${baseUrl}${pathAndQuery}`, { headers: { authorization: `Bearer ${token ?? (await adminToken())}` } });
   expect(res.status, pathAndQuery).toBe(200);
   return res;
+}
+const claimsOf = (token: string) => JSON.parse(Buffer.from(token.split('.')[1]!, 'base64url').toString('utf8')) as Record<string, unknown>;
+/** The session token of the page's latest report request. */
+const lastSessionToken = (): string => [...requests].reverse().find((r) => r.token && claimsOf(r.token).iss === SESSION_ISSUER)!.token!;
+
+/** Signs in through the form (keyboard only: Enter in the secret field submits it). */
+async function signIn(target: Page, clientId: string, secret: string): Promise<void> {
+  await target.getByLabel('Admin client id').fill(clientId);
+  await target.getByLabel('Admin secret').fill(secret);
+  await target.getByLabel('Admin secret').press('Enter');
+}
+/** Nothing of the sign-in is left in the tab's storage, cookies or address. */
+async function storageOf(target: Page) {
+  return target.evaluate(() => ({ local: localStorage.length, session: sessionStorage.length, cookie: document.cookie, hash: location.hash.replace(/start_date=[\d-]+&end_date=[\d-]+/, '') }));
 }
 const apiJson = async <T>(report: string, start: string, end: string): Promise<T> =>
   (await api(`${report}?start_date=${start}&end_date=${end}`)).json() as Promise<T>;
@@ -211,33 +226,39 @@ const today = todayInLondon();
 const fy = financialYearOf(today);
 
 describe('dashboard in a real browser', () => {
-  it('refuses a wrong secret with the API message, then signs in', async () => {
+  it('refuses a wrong secret with the API message, then signs in as the report reader', async () => {
     await page.goto(`${baseUrl}/dashboard`);
     await page.getByLabel('Admin client id').fill(ADMIN.clientId);
     await page.getByLabel('Admin secret').fill('not-the-secret-0123456789');
     await page.getByRole('button', { name: 'Sign in' }).click();
-    await expect.poll(() => page.locator('#login-error').textContent()).toMatch(/403.*signature does not match/);
+    await expect.poll(() => page.locator('#login-error').textContent()).toContain(`(403): ${INVALID_TOKEN}`);
     expect(await page.locator('#dashboard').isHidden()).toBe(true);
 
-    // Keyboard only: Enter in the secret field submits the form.
-    await page.getByLabel('Admin secret').fill(ADMIN.secret);
-    await page.getByLabel('Admin secret').press('Enter');
+    await signIn(page, ADMIN.clientId, ADMIN.secret);
     await page.locator('#dashboard').waitFor({ state: 'visible' });
     expect(await page.locator('#session-client').textContent()).toBe(ADMIN.clientId);
-
-    // The secret lives in this tab's sessionStorage only.
-    const storage = await page.evaluate(() => ({ local: localStorage.length, cookie: document.cookie, session: sessionStorage.getItem('notify-stats.admin') }));
-    expect(storage).toEqual({ local: 0, cookie: '', session: JSON.stringify({ clientId: ADMIN.clientId, secret: ADMIN.secret }) });
+    expect(await page.locator('#session-role').textContent()).toBe('(report reader)');
+    // The secret is not kept anywhere: not in the form, the tab's storage, a cookie or the address.
+    expect(await page.getByLabel('Admin secret').inputValue()).toBe('');
+    expect(await storageOf(page)).toEqual({ local: 0, session: 0, cookie: '', hash: '#' });
+    // A report reader does not see the pipeline's health (the API would refuse it), and is told why.
+    await page.waitForFunction(() => document.getElementById('health')?.dataset.state === 'forbidden');
+    expect(await page.locator('#health-badge').textContent()).toBe('Operator only');
   });
 
-  it('signs a fresh HS256 token for the requests it makes', async () => {
-    await expect.poll(() => bearerTokens.length).toBeGreaterThan(3);
-    const now = Date.now() / 1000;
-    for (const auth of bearerTokens.slice(-3)) {
-      const [header, payload] = auth.replace(/^Bearer /, '').split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')));
+  it('sends its short-lived session token, and never the secret', async () => {
+    await expect.poll(() => requests.filter((r) => r.token).length).toBeGreaterThan(3);
+    // The secret signed exactly one token, here, for the exchange; it never went over the wire.
+    const exchanges = requests.filter((r) => r.url.endsWith('/auth/session') && r.method === 'POST');
+    expect(exchanges.map((r) => claimsOf(r.token!).iss)).toEqual([ADMIN.clientId, ADMIN.clientId]); // the wrong secret, then the right one
+    for (const r of requests) for (const part of [r.url, r.token ?? '', r.body ?? '']) expect(part).not.toContain(ADMIN.secret);
+    const reports = requests.filter((r) => r.token && !r.url.includes('/auth/'));
+    expect(reports.length).toBeGreaterThan(3);
+    for (const r of reports) {
+      const [header, payload] = r.token!.split('.').slice(0, 2).map((part) => JSON.parse(Buffer.from(part, 'base64url').toString('utf8')));
       expect(header).toEqual({ alg: 'HS256', typ: 'JWT' });
-      expect(payload.iss).toBe(ADMIN.clientId);
-      expect(Math.abs(now - payload.iat)).toBeLessThan(30);
+      expect(payload).toMatchObject({ iss: SESSION_ISSUER, sub: ADMIN.clientId, role: 'reader' });
+      expect(payload.exp - payload.iat).toBe(SESSION_TTL_S);
     }
   });
 
@@ -281,19 +302,39 @@ describe('dashboard in a real browser', () => {
     const start = addDays(today, -6);
     const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#chart-volumes').getByRole('button', { name: /CSV/ }).click()]);
     expect(download.suggestedFilename()).toBe(`daily-volumes-report_${start}_${today}.csv`);
-    const csv = readFileSync((await download.path())!, 'utf8');
-    expect(csv).toMatch(/^day,sms_totals,sms_fragment_totals,sms_chargeable_units,email_totals,letter_totals,letter_sheet_totals\n/);
-    expect(csv).toBe(await (await api(`/platform-stats/daily-volumes-report?start_date=${start}&end_date=${today}&format=csv`)).text());
+    const csv = readFileSync((await download.path())!);
+    // Byte for byte the API's CSV, its UTF-8 byte order mark included (spreadsheets need it for "£").
+    expect(csv.toString('utf8')).toMatch(/^\uFEFFday,sms_totals,sms_fragment_totals,sms_chargeable_units,email_totals,letter_totals,letter_sheet_totals\n/);
+    const fromApi = await api(`/platform-stats/daily-volumes-report?start_date=${start}&end_date=${today}&format=csv`);
+    expect(fromApi.headers.get('content-disposition')).toBe(`attachment; filename="daily-volumes-report_${start}_${today}.csv"`);
+    expect(csv.equals(Buffer.from(await fromApi.arrayBuffer()))).toBe(true);
 
-    // /platform-stats has no CSV of its own: the page writes one from the JSON, same numbers.
+    // /platform-stats has no CSV of its own: the page writes one from the JSON, same numbers, same BOM.
     const [statusDownload] = await Promise.all([page.waitForEvent('download'), page.locator('#chart-status-mix').getByRole('button', { name: /CSV/ }).click()]);
-    const lines = readFileSync((await statusDownload.path())!, 'utf8').trim().split('\n');
+    const statusCsv = readFileSync((await statusDownload.path())!, 'utf8');
+    expect(statusCsv.startsWith('\uFEFF')).toBe(true);
+    const lines = statusCsv.slice(1).trim().split('\n');
     const body = await apiJson<Record<string, Record<string, number>>>('/platform-stats', start, today);
     const columns = ['total', 'delivered', 'failed', 'requested', 'technical-failure', 'temporary-failure', 'permanent-failure'];
     expect(lines).toEqual([
       `notification_type,${columns.join(',')}`,
       ...['email', 'sms', 'letter'].map((t) => [t, ...columns.map((c) => body[t]![c])].join(',')),
     ]);
+  });
+
+  it('signs out (ending the session at the API) and in as the operator, who sees the pipeline health', async () => {
+    const readerSession = lastSessionToken();
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.locator('#login').waitFor({ state: 'visible' });
+    // Signed out means ended: a copy of the token taken before is refused too.
+    const ended = await fetch(`${baseUrl}/platform-stats`, { headers: { authorization: `Bearer ${readerSession}` } });
+    expect(ended.status).toBe(403);
+
+    await signIn(page, OPERATOR.clientId, OPERATOR.secret);
+    await page.locator('#dashboard').waitFor({ state: 'visible' });
+    expect(await page.locator('#session-role').textContent()).toBe('(operator)');
+    expect(await storageOf(page)).toEqual({ local: 0, session: 0, cookie: '', hash: '#' });
+    for (const r of requests) for (const part of [r.url, r.token ?? '', r.body ?? '']) expect(part).not.toContain(OPERATOR.secret);
   });
 
   it('shows pipeline health: lag per partition, dead letters, freshness, last rollups', async () => {
@@ -309,7 +350,7 @@ describe('dashboard in a real browser', () => {
         ago: h.querySelector('#health-watermark-ago')!.textContent,
       };
     });
-    const status = (await (await api('/admin/pipeline/status')).json()) as {
+    const status = (await (await api('/admin/pipeline/status', await operatorToken())).json()) as {
       kafka: { partitions: unknown[]; deadLetters: Record<string, number> };
       rollups: { watermark: string };
     };
@@ -326,9 +367,27 @@ describe('dashboard in a real browser', () => {
     await page.screenshot({ path: path.join(ARTIFACTS, 'dashboard.png'), fullPage: true });
   });
 
+  it('renews its session token before it expires, keeping the session', async () => {
+    const before = lastSessionToken();
+    const renewals = () => requests.filter((r) => r.url.endsWith('/auth/session/renew')).length;
+    expect(renewals()).toBe(0);
+    // The page's own module (same URL, same instance): make its token due for renewal now. A
+    // string, so that the test runner's transform leaves its import() alone.
+    await page.evaluate("import('/dashboard/js/auth.js').then((auth) => { auth.currentSession().expiresAtMs = Date.now(); })");
+    await page.getByRole('button', { name: 'Today' }).click();
+    await expect.poll(renewals).toBe(1);
+    await expect.poll(lastSessionToken).not.toBe(before);
+    const [old, renewed] = [claimsOf(before), claimsOf(lastSessionToken())];
+    expect(renewed).toMatchObject({ sid: old.sid, auth_time: old.auth_time, sub: OPERATOR.clientId });
+    expect(renewed.jti).not.toBe(old.jti);
+    expect(Number(renewed.exp)).toBeGreaterThanOrEqual(Number(old.exp));
+    await page.waitForFunction(() => document.getElementById('chart-volumes')?.dataset.state === 'ready', null, { timeout: 15_000 });
+    expect(await page.locator('#dashboard').isVisible()).toBe(true);
+  });
+
   it('says "not available" when the API runs without the pipeline', async () => {
     // The same reports, served by an API that has no pipeline in its process: status answers 503.
-    const alone = await buildApp({ clickhouse: p.ch.client, admin: ADMIN, dataAsOf: async () => null, readiness: { ingest: () => true } });
+    const alone = await buildApp({ clickhouse: p.ch.client, admin: ADMIN, operator: OPERATOR, dataAsOf: async () => null, readiness: { ingest: () => true } });
     // A context of its own (its own window): a second tab would leave one of them in the
     // background, where Chromium stops animation frames and clicks wait for a stable element.
     const otherContext = await browser.newContext({ viewport: { width: 1280, height: 800 }, reducedMotion: 'reduce' });
@@ -336,7 +395,8 @@ describe('dashboard in a real browser', () => {
       const url = await alone.listen({ port: 0, host: '127.0.0.1' });
       const other = await otherContext.newPage();
       await other.goto(`${url}/dashboard`);
-      await other.getByLabel('Admin secret').fill(ADMIN.secret);
+      await other.getByLabel('Admin client id').fill(OPERATOR.clientId);
+      await other.getByLabel('Admin secret').fill(OPERATOR.secret);
       await other.getByRole('button', { name: 'Sign in' }).click();
       await other.waitForFunction(() => document.getElementById('health')?.dataset.state === 'unavailable', null, { timeout: 15_000 });
       expect(await other.locator('#health-badge').textContent()).toBe('Not available');
@@ -350,13 +410,14 @@ describe('dashboard in a real browser', () => {
     }
   });
 
-  it('goes back to the sign-in form when a token is refused', async () => {
-    // Another secret in the session (as after a rotation): the next call is refused.
-    await page.evaluate(() => sessionStorage.setItem('notify-stats.admin', JSON.stringify({ clientId: 'notify-admin', secret: 'rotated-secret-0123456789' })));
+  it('goes back to the sign-in form when its session is refused', async () => {
+    // The session is ended behind the page's back (as by a sign-out in another window): the next call is refused.
+    const ended = await fetch(`${baseUrl}/auth/session`, { method: 'DELETE', headers: { authorization: `Bearer ${lastSessionToken()}` } });
+    expect(ended.status).toBe(204);
     await page.getByRole('button', { name: 'Today' }).click();
     await page.locator('#login').waitFor({ state: 'visible' });
-    expect(await page.locator('#login-error').textContent()).toMatch(/403/);
-    expect(await page.evaluate(() => sessionStorage.getItem('notify-stats.admin'))).toBeNull();
+    expect(await page.locator('#login-error').textContent()).toMatch(/403.*session has ended/);
+    expect(await storageOf(page)).toMatchObject({ local: 0, session: 0, cookie: '' });
     expect(pageErrors).toEqual([]);
   });
 });

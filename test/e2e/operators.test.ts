@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildOpsApp } from '@notify-stats/api';
 import { TOPICS } from '@notify-stats/events';
 import { startTestBroker, type TestBroker } from '../support/broker.ts';
 import { runCli } from '../support/child.ts';
 import { produce, statusEvent, statusMessage } from '../support/events.ts';
-import { ADMIN, startPipeline, type TestPipeline } from '../support/pipeline.ts';
+import { ADMIN, OPERATOR, startPipeline, type TestPipeline } from '../support/pipeline.ts';
 import { waitFor } from '../support/wait.ts';
 
 let broker: TestBroker;
@@ -20,7 +21,14 @@ beforeAll(async () => {
   broker = await startTestBroker();
   p = await startPipeline(broker.brokers, { rejectServices: new Set([QUARANTINED]) });
   apiUrl = await p.listen();
-  env = { KAFKA_BROKERS: broker.brokers.join(','), ADMIN_CLIENT_ID: ADMIN.clientId, ADMIN_CLIENT_SECRET: ADMIN.secret };
+  // The operator commands call /admin/* with the operator's credential (the report reader's is refused there).
+  env = {
+    KAFKA_BROKERS: broker.brokers.join(','),
+    ADMIN_CLIENT_ID: ADMIN.clientId,
+    ADMIN_CLIENT_SECRET: ADMIN.secret,
+    OPERATOR_CLIENT_ID: OPERATOR.clientId,
+    OPERATOR_CLIENT_SECRET: OPERATOR.secret,
+  };
 });
 afterAll(async () => {
   await p?.stop();
@@ -117,6 +125,10 @@ describe('backfill', () => {
     const refused = await runCli(['rollup', '--from', '2024-09-03', '--to', '2024-09-01', '--api', apiUrl], env);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('--from must not be after --to');
+    // Without the operator's secret the running pipeline refuses the backfill.
+    const notOperator = await runCli(['rollup', '--from', '2024-09-01', '--to', '2024-09-01', '--api', apiUrl], { ...env, OPERATOR_CLIENT_SECRET: 'not-the-operator-secret-0123' });
+    expect(notOperator.code).toBe(1);
+    expect(notOperator.stderr).toContain('backfill refused: 403');
   });
 });
 
@@ -128,11 +140,14 @@ describe('status', () => {
     expect(during.kafka.totalLag).toBe(500);
     await p.ingest.resume();
     await p.waitForLagZero();
+    // Prometheus reads the operations server (METRICS_PORT), not the report port.
+    const ops = await buildOpsApp(p.app);
     await waitFor('metrics to show lag 0', async () => {
-      const metrics = (await p.app.inject({ url: '/metrics' })).body;
+      const metrics = (await ops.inject({ url: '/metrics' })).body;
       const lags = [...metrics.matchAll(/^notify_stats_ingest_consumer_lag\{[^}]*\} (\d+)/gm)].map((m) => Number(m[1]));
       return lags.length > 0 && lags.every((n) => n === 0);
     });
+    await ops.close();
     const after = JSON.parse((await runCli(['status', '--json', '--api', apiUrl], env)).stdout);
     expect(after.kafka.totalLag).toBe(0);
     // Raw DLQ messages: 5 quarantined + 1 invalid, the invalid one again after its redrive, and the

@@ -12,10 +12,14 @@ import { tempDir } from './broker.ts';
 import { waitFor } from './wait.ts';
 
 export const ADMIN = { clientId: 'notify-admin', secret: 'test-admin-secret-0123456789' };
+/** The operator: /admin/* (the report reader above is refused there). */
+export const OPERATOR = { clientId: 'notify-operator', secret: 'test-operator-secret-0123456789' };
 
 export async function adminToken(iat = Math.floor(Date.now() / 1000), secret = ADMIN.secret, iss = ADMIN.clientId): Promise<string> {
   return new SignJWT({}).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuer(iss).setIssuedAt(iat).sign(new TextEncoder().encode(secret));
 }
+
+export const operatorToken = (iat?: number): Promise<string> => adminToken(iat, OPERATOR.secret, OPERATOR.clientId);
 
 export interface TestPipeline {
   ch: Clickhouse;
@@ -71,6 +75,7 @@ export async function startPipeline(brokers: string[], opts: PipelineOptions = {
   const app = await buildApp({
     clickhouse: ch.client,
     admin: ADMIN,
+    operator: OPERATOR,
     dataAsOf: async () => rollups.watermark(),
     readiness: { ingest: () => ingestReadiness(pipeline.ingest) },
     rollups,

@@ -49,11 +49,22 @@ export const letterRateRecord = z.object({
   rate: money,
 });
 
+/**
+ * The shortest API key secret the contract accepts: 32 characters, the 256-bit HMAC key that
+ * RFC 7518 (3.2) requires for HS256, and what 16 random bytes in hex (128 bits) or 24 in base64
+ * take. The API answers online guesses with limits, but only a long secret makes guessing hopeless;
+ * a shorter one is dead-lettered with this reason, and the API ignores one stored before.
+ */
+export const API_KEY_SECRET_MIN_LENGTH = 32;
+
 export const apiKeyRecord = z.object({
   type: z.literal('api_key'),
   id: uuid,
   service_id: uuid,
-  secret: z.string().min(1).max(1000),
+  secret: z
+    .string()
+    .min(API_KEY_SECRET_MIN_LENGTH, `must be at least ${API_KEY_SECRET_MIN_LENGTH} characters (a shorter API key secret can be guessed)`)
+    .max(1000),
   revoked: z.boolean(),
 });
 

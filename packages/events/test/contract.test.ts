@@ -134,7 +134,7 @@ const SUBJECTS = {
     topic: TOPICS.referenceData,
     key: `api_key:${U5}`,
     kind: 'reference',
-    base: () => ({ type: 'api_key', id: U5, service_id: U3, secret: 's3cret-value', revoked: false }),
+    base: () => ({ type: 'api_key', id: U5, service_id: U3, secret: 's3cret-value-0123456789abcdefghijklmnopqr', revoked: false }),
   },
 } satisfies Record<string, Subject>;
 
@@ -770,7 +770,7 @@ describe('reference data: each of the six types', () => {
   it('api_key', () => {
     const d = decode('api_key', SUBJECTS.api_key.base());
     expect(d).toMatchObject({ kind: 'reference', key: `api_key:${U5}`, type: 'api_key' });
-    expect(accepted('api_key', d)).toEqual({ type: 'api_key', id: U5, service_id: U3, secret: 's3cret-value', revoked: false });
+    expect(accepted('api_key', d)).toEqual({ type: 'api_key', id: U5, service_id: U3, secret: 's3cret-value-0123456789abcdefghijklmnopqr', revoked: false });
   });
 
   it('an unknown type is rejected', () => {

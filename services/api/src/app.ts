@@ -1,16 +1,17 @@
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import fastifySwagger from '@fastify/swagger';
-import fastifySwaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { ClickHouseClient } from '@notify-stats/clickhouse';
-import { metricsRegistry, type Logger } from '@notify-stats/runtime';
-import { adminAuth, type AdminAuthConfig } from './auth/admin.ts';
+import type { Logger } from '@notify-stats/runtime';
+import { PlatformClients, type ClientCredential } from './auth/clients.ts';
+import { Access } from './auth/guard.ts';
 import { registerErrorHandler } from './errors.ts';
-import { limitPerClient } from './http/client-rate-limit.ts';
+import { AccessLimits, DEFAULT_RATE_LIMIT_PER_MINUTE } from './http/limits.ts';
 import { ReportCache } from './http/report-cache.ts';
 import { httpMetrics } from './metrics.ts';
 import adminPipeline, { type IngestControl } from './routes/admin-pipeline.ts';
 import adminRollups, { type RollupControl } from './routes/admin-rollups.ts';
+import authSession from './routes/auth-session.ts';
 import dashboard from './routes/dashboard.ts';
 import health, { type HealthDeps } from './routes/health.ts';
 import { REPORT_ROUTES } from './routes/index.ts';
@@ -19,7 +20,10 @@ import serviceStats from './routes/service-stats/index.ts';
 
 export interface AppDeps {
   clickhouse: ClickHouseClient;
-  admin: AdminAuthConfig;
+  /** The report reader (ADMIN_CLIENT_ID / ADMIN_CLIENT_SECRET): reports and any service's statistics. */
+  admin: ClientCredential;
+  /** The operator (OPERATOR_CLIENT_ID / OPERATOR_CLIENT_SECRET): /admin/* as well; without it nobody operates. */
+  operator?: ClientCredential | undefined;
   /** Freshness watermark (ISO) for `X-Data-As-Of`. */
   dataAsOf: () => Promise<string | null>;
   readiness: HealthDeps['readiness'];
@@ -31,12 +35,17 @@ export interface AppDeps {
   pipelineStatus?: () => Promise<unknown>;
   /** Changes whenever the fact tables do; when set, platform reports are cached per version. */
   factsVersion?: (() => Promise<string>) | null | undefined;
-  /** Report requests per minute per admin client; 0 turns the limit off. */
+  /** Requests per minute per verified client (platform client or service), every authenticated route; 0 turns it off. */
   rateLimitPerMinute?: number;
+  /** Refused or missing credentials per source address per minute (then 429 before anything); 0 turns it off. */
+  authFailuresPerMinute?: number;
+  /** Refused secrets per API key id or service id per minute (then 429 for it); 0 turns it off. */
+  keyFailuresPerMinute?: number;
+  /** How long the active API keys read from ClickHouse are reused (default SERVICE_KEY_CACHE_MS). */
+  apiKeyCacheMs?: number;
 }
 
-// Generous for people and dashboards, low enough that one runaway script cannot starve the rest.
-export const DEFAULT_RATE_LIMIT_PER_MINUTE = 600;
+export { DEFAULT_RATE_LIMIT_PER_MINUTE };
 
 /** Builds the HTTP app without listening, so tests drive it with `inject`. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -65,33 +74,42 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         version: '0.1.0',
         description:
           'Platform statistics of the notification platform, computed from its status events. ' +
-          'Every report needs `Authorization: Bearer <JWT>` (HS256, iss = admin client id, iat within 30 s).',
+          'Every report needs `Authorization: Bearer <JWT>`: HS256 signed by a platform client (iss = its client id, ' +
+          'iat within 30 s), or a session token from POST /auth/session. The report reader (ADMIN_CLIENT_*) reads; ' +
+          'the operator (OPERATOR_CLIENT_*) reads and operates (/admin/*). Every authenticated route is limited per ' +
+          'client; refused credentials are limited per source address and per API key id.',
       },
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     },
     transform: jsonSchemaTransform,
   });
-  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+  // The document is built here from the routes' schemas, and served by the operations server
+  // (ops.ts: METRICS_PORT), not on this port.
 
   await app.register(health, { readiness: deps.readiness });
   await app.register(dashboard);
-  app.get('/metrics', { schema: { hide: true } }, async (_request, reply) =>
-    reply.type(metricsRegistry.contentType).send(await metricsRegistry.metrics()),
-  );
 
+  const access = new Access(
+    new AccessLimits({
+      requestsPerMinute: deps.rateLimitPerMinute,
+      authFailuresPerMinute: deps.authFailuresPerMinute,
+      keyFailuresPerMinute: deps.keyFailuresPerMinute,
+    }),
+    new PlatformClients({ reader: deps.admin, operator: deps.operator }),
+  );
   const routeDeps: RouteDeps = {
     clickhouse: deps.clickhouse,
-    adminAuth: adminAuth(deps.admin),
+    adminAuth: access.client('read'),
+    operatorAuth: access.client('operate'),
+    access,
     dataAsOf: deps.dataAsOf,
     reportCache: deps.factsVersion ? new ReportCache(deps.factsVersion) : undefined,
   };
-  await app.register(async (admin) => {
-    await limitPerClient(admin, deps.rateLimitPerMinute ?? DEFAULT_RATE_LIMIT_PER_MINUTE);
-    for (const route of REPORT_ROUTES) await admin.register(route, routeDeps);
-    await admin.register(adminRollups, { ...routeDeps, rollups: deps.rollups });
-    await admin.register(adminPipeline, { ...routeDeps, ingest: deps.ingest, pipelineStatus: deps.pipelineStatus });
-  });
-  // Service-scoped statistics (service API keys; the cost summary has its own rate limit).
-  await app.register(serviceStats, routeDeps);
+  await app.register(authSession, routeDeps);
+  for (const route of REPORT_ROUTES) await app.register(route, routeDeps);
+  await app.register(adminRollups, { ...routeDeps, rollups: deps.rollups });
+  await app.register(adminPipeline, { ...routeDeps, ingest: deps.ingest, pipelineStatus: deps.pipelineStatus });
+  // Service-scoped statistics (service API keys; the cost summary has a per-key limit of its own too).
+  await app.register(serviceStats, { ...routeDeps, apiKeyCacheMs: deps.apiKeyCacheMs });
   return app;
 }

@@ -1,4 +1,9 @@
 export { buildApp, type AppDeps } from './app.ts';
+export { buildOpsApp } from './ops.ts';
+export { SESSION_ISSUER, SESSION_MAX_AGE_S, SESSION_TTL_S } from './auth/session.ts';
+export { INVALID_TOKEN } from './auth/jwt.ts';
+export { ROLE_MESSAGES } from './auth/guard.ts';
+export type { ClientCredential, Role } from './auth/clients.ts';
 export { startApi, storedWatermark, type ApiHandle, type ApiOptions } from './service.ts';
 export { ApiError } from './errors.ts';
 export { MESSAGES } from './http/date-range.ts';

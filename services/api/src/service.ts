@@ -1,10 +1,15 @@
 import { STATE_KEYS, factsVersion, readState, type ClickHouseClient } from '@notify-stats/clickhouse';
 import type { Logger } from '@notify-stats/runtime';
 import { buildApp, type AppDeps } from './app.ts';
+import { buildOpsApp } from './ops.ts';
 
 export interface ApiOptions extends Omit<AppDeps, 'dataAsOf' | 'factsVersion'> {
   port: number;
   host?: string;
+  /** Port of the operations server (/metrics, /docs); null: none. */
+  metricsPort?: number | null;
+  /** Where the operations server listens (default 127.0.0.1: only this machine can scrape it). */
+  metricsHost?: string;
   logger: Logger;
   /** Defaults to reading the watermark the rollups service stores. */
   dataAsOf?: AppDeps['dataAsOf'];
@@ -14,6 +19,8 @@ export interface ApiOptions extends Omit<AppDeps, 'dataAsOf' | 'factsVersion'> {
 
 export interface ApiHandle {
   url: string;
+  /** The operations server (/metrics, /docs), when there is one. */
+  metricsUrl: string | null;
   stop(): Promise<void>;
 }
 
@@ -39,7 +46,14 @@ export async function startApi(opts: ApiOptions): Promise<ApiHandle> {
     dataAsOf: opts.dataAsOf ?? storedWatermark(opts.clickhouse),
     factsVersion: opts.factsVersion === undefined ? everyAtMost(250, () => factsVersion(opts.clickhouse)) : opts.factsVersion,
   });
-  const address = await app.listen({ port: opts.port, host: opts.host ?? '127.0.0.1' });
-  opts.logger.info({ address }, 'api listening');
-  return { url: address, stop: () => app.close() };
+  const ops = opts.metricsPort === null || opts.metricsPort === undefined ? null : await buildOpsApp(app, opts.logger);
+  try {
+    const address = await app.listen({ port: opts.port, host: opts.host ?? '127.0.0.1' });
+    const metricsUrl = ops ? await ops.listen({ port: opts.metricsPort ?? 0, host: opts.metricsHost ?? '127.0.0.1' }) : null;
+    opts.logger.info({ address, metrics: metricsUrl }, 'api listening');
+    return { url: address, metricsUrl, stop: async () => Promise.all([app.close(), ops?.close()]).then(() => undefined) };
+  } catch (err) {
+    await Promise.all([app.close(), ops?.close()]);
+    throw err;
+  }
 }

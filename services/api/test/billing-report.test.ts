@@ -140,7 +140,7 @@ describe('GET /platform-stats/data-for-billing-report', () => {
     expect(res.headers['content-type']).toMatch(/^text\/csv/);
     const [header, first] = res.body.split('\n');
     expect(header).toBe(
-      'organisation_id,organisation_name,service_id,service_name,sms_cost,sms_chargeable_units,total_letters,letter_cost,' +
+      '\uFEFForganisation_id,organisation_name,service_id,service_name,sms_cost,sms_chargeable_units,total_letters,letter_cost,' +
         'letter_breakdown,purchase_order_number,contact_names,contact_email_addresses,billing_reference',
     );
     expect(first).toBe(`${ORG},Org One,${ALPHA},Alpha service,0.22,2,1,0.5,"1 first class letters at 50p`);

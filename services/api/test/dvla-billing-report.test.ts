@@ -50,7 +50,7 @@ describe('GET /platform-stats/data-for-dvla-billing-report', () => {
   it('answers CSV on ?format=csv', async () => {
     const res = await get(t.app, '/platform-stats/data-for-dvla-billing-report?start_date=2019-04-30&end_date=2019-04-30&format=csv');
     expect(res.statusCode).toBe(200);
-    expect(res.body).toBe('date,postage,cost_threshold,sheets,rate,letters,cost\n2019-04-30,economy,sorted,1,0.3,1,0.3\n2019-04-30,rest-of-world,sorted,1,0.1,3,0.3\n');
+    expect(res.body).toBe('\uFEFFdate,postage,cost_threshold,sheets,rate,letters,cost\n2019-04-30,economy,sorted,1,0.3,1,0.3\n2019-04-30,rest-of-world,sorted,1,0.1,3,0.3\n');
   });
 
   it('is empty for a range without despatches', async () => {

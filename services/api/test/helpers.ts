@@ -7,6 +7,7 @@ import { migrate, openClickhouse, type ClickHouseClient } from '@notify-stats/cl
 import { buildApp, type AppDeps } from '../src/app.ts';
 
 export const ADMIN = { clientId: 'notify-admin', secret: 'test-secret-0123456789' };
+export const OPERATOR = { clientId: 'notify-operator', secret: 'test-operator-secret-0123456789' };
 export const ZERO_UUID = '00000000-0000-0000-0000-000000000000';
 
 export const REPORTS = [
@@ -28,7 +29,18 @@ export async function openTestApp(overrides: Partial<AppDeps> = {}): Promise<Tes
   const folder = mkdtempSync(path.join(tmpdir(), 'api-test-'));
   const ch = await openClickhouse({ path: folder });
   await migrate(ch.client);
-  const app = await buildApp({ clickhouse: ch.client, admin: ADMIN, dataAsOf: async () => '2024-01-01T00:00:00.000Z', readiness: {}, ...overrides });
+  const app = await buildApp({
+    clickhouse: ch.client,
+    admin: ADMIN,
+    operator: OPERATOR,
+    dataAsOf: async () => '2024-01-01T00:00:00.000Z',
+    readiness: {},
+    // The limits on refused credentials have their own suite (access-limits.test.ts), on a clock of
+    // its own; here they would make a suite's outcome depend on how many refusals came before.
+    authFailuresPerMinute: 0,
+    keyFailuresPerMinute: 0,
+    ...overrides,
+  });
   return {
     app,
     client: ch.client,
@@ -40,13 +52,16 @@ export async function openTestApp(overrides: Partial<AppDeps> = {}): Promise<Tes
   };
 }
 
-export function adminToken(secret = ADMIN.secret): Promise<string> {
+export function adminToken(secret = ADMIN.secret, clientId = ADMIN.clientId): Promise<string> {
   return new SignJWT({})
     .setProtectedHeader({ alg: 'HS256' })
-    .setIssuer(ADMIN.clientId)
+    .setIssuer(clientId)
     .setIssuedAt()
     .sign(new TextEncoder().encode(secret));
 }
+
+/** A token of the operator client (OPERATOR_CLIENT_*), the one allowed on /admin/*. */
+export const operatorToken = (secret = OPERATOR.secret): Promise<string> => adminToken(secret, OPERATOR.clientId);
 
 /** GET as the admin client; `headers` may add Accept and so on. */
 export async function get(app: FastifyInstance, url: string, headers: Record<string, string> = {}) {

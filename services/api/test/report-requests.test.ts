@@ -77,7 +77,7 @@ describe.each(REPORTS)('%s', (path) => {
     for (const res of [byAccept, byParam]) {
       expect(res.statusCode).toBe(200);
       expect(res.headers['content-type']).toMatch(/^text\/csv/);
-      expect(res.body).toBe(`${COLUMNS[path]}\n`);
+      expect(res.body).toBe(`\uFEFF${COLUMNS[path]}\n`);
     }
     expect((await ask('start_date=2019-05-01&end_date=2019-05-02')).json()).toEqual([]);
   });

@@ -4,7 +4,7 @@ import { annualBilling, get, insert, letterFact, openTestApp, service, smsFact, 
 
 const S = 'c2000000-0000-4000-8000-000000000001';
 const OTHER = 'c2000000-0000-4000-8000-000000000002';
-const KEY = { id: 'd2000000-0000-4000-8000-000000000001', secret: 'messaging-secret-0123456789' };
+const KEY = { id: 'd2000000-0000-4000-8000-000000000001', secret: 'messaging-secret-0123456789abcdefgh' };
 
 const apiKey = (k: { id: string; secret: string }, serviceId: string) => ({
   key: `api_key:${k.id}`,

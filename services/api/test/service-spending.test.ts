@@ -4,8 +4,8 @@ import { adminToken, annualBilling, insert, letterFact, openTestApp, service, sm
 
 const S = 'c0000000-0000-4000-8000-000000000001';
 const UNDER = 'c0000000-0000-4000-8000-000000000002'; // stays inside its allowance
-const KEY = { id: 'd3000000-0000-4000-8000-000000000001', secret: 'spending-secret-0123456789' };
-const KEY_UNDER = { id: 'd3000000-0000-4000-8000-000000000002', secret: 'under-secret-0123456789' };
+const KEY = { id: 'd3000000-0000-4000-8000-000000000001', secret: 'spending-secret-0123456789abcdefghi' };
+const KEY_UNDER = { id: 'd3000000-0000-4000-8000-000000000002', secret: 'under-secret-0123456789abcdefghijkl' };
 
 const apiKey = (k: { id: string; secret: string }, serviceId: string) => ({
   key: `api_key:${k.id}`,

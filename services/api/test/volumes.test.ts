@@ -119,8 +119,9 @@ describe('GET /platform-stats/volumes-by-service', () => {
 
   it('answers CSV with the JSON field order as header', async () => {
     const res = await get(t.app, `/platform-stats/volumes-by-service?${RANGE}&format=csv`);
+    // A UTF-8 byte order mark first, so spreadsheets read the names as UTF-8.
     expect(res.body.split('\n')).toEqual([
-      'service_name,service_id,organisation_name,organisation_id,free_allowance,sms_notifications,sms_chargeable_units,email_totals,letter_totals,letter_sheet_totals,letter_cost',
+      '\uFEFFservice_name,service_id,organisation_name,organisation_id,free_allowance,sms_notifications,sms_chargeable_units,email_totals,letter_totals,letter_sheet_totals,letter_cost',
       `Busy,${BUSY},Org One,${ORG},300000,6,33,12,3,5,0.7`,
       `Quiet,${QUIET},,,0,0,0,0,0,0,0`,
       '',

@@ -1,9 +1,17 @@
-import { adminToken } from './admin-token.ts';
+import { clientToken } from './admin-token.ts';
 
 export interface ApiTarget {
   base: string;
   clientId: string;
   secret: string;
+}
+
+/**
+ * The running pipeline's API as the operator: /admin/* refuses the report reader's credential,
+ * so the operator commands (rollup, replay, status) sign with OPERATOR_CLIENT_ID / _SECRET.
+ */
+export function operatorTarget(env: { PORT: number; OPERATOR_CLIENT_ID: string; OPERATOR_CLIENT_SECRET: string }, api?: string): ApiTarget {
+  return { base: api ?? `http://127.0.0.1:${env.PORT}`, clientId: env.OPERATOR_CLIENT_ID, secret: env.OPERATOR_CLIENT_SECRET };
 }
 
 export class PipelineUnreachable extends Error {}
@@ -16,7 +24,7 @@ export async function callPipeline(target: ApiTarget, method: 'GET' | 'POST', pa
   try {
     return await fetch(`${target.base}${path}`, {
       method,
-      headers: { authorization: `Bearer ${await adminToken(target.clientId, target.secret)}` },
+      headers: { authorization: `Bearer ${await clientToken(target.clientId, target.secret)}` },
     });
   } catch {
     throw new PipelineUnreachable(`no pipeline answers at ${target.base}`);

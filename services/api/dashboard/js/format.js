@@ -49,11 +49,19 @@ export function utcInstant(s) {
 export const toMicros = (n) => Math.round(n * 1e6);
 export const fromMicros = (m) => m / 1e6;
 
-/** RFC 4180 CSV: header row, then rows; quotes where needed. */
+// Text a spreadsheet would run as a formula (OWASP, CSV injection), as the API's CSV neutralises it.
+const FORMULA_START = /^[=+\-@\t\r\0\uFF1D\uFF0B\uFF0D\uFF20]/;
+
+/**
+ * RFC 4180 CSV as the API writes it: a UTF-8 byte order mark (so spreadsheets read UTF-8), header
+ * row, then rows; quotes where needed; text cells that would start a formula get a leading single
+ * quote (numbers stay numbers).
+ */
 export function toCsv(columns, rows) {
   const cell = (v) => {
-    const s = v === null || v === undefined ? '' : String(v);
+    let s = v === null || v === undefined ? '' : String(v);
+    if (typeof v === 'string' && FORMULA_START.test(s)) s = `'${s}`;
     return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
   };
-  return [columns, ...rows].map((r) => r.map(cell).join(',')).join('\n') + '\n';
+  return '\uFEFF' + [columns, ...rows].map((r) => r.map(cell).join(',')).join('\n') + '\n';
 }

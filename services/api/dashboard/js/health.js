@@ -66,6 +66,17 @@ export class HealthPanel {
     this.$('#health-updated').textContent = `Checked ${formatInstant(new Date().toISOString())}, every ${REFRESH_MS / 1000} s`;
   }
 
+  /** A report reader's session: the pipeline's health is the operator's to see. */
+  operatorOnly() {
+    this.stop();
+    this.setState('forbidden', 'Operator only');
+    this.$('#health-body').hidden = true;
+    const note = this.$('#health-note');
+    note.hidden = false;
+    note.textContent =
+      'The pipeline\'s health (lag, dead letters, rollups) is for the operator: sign in with the operator client (OPERATOR_CLIENT_ID and its secret) to see it. The reports below are all here.';
+  }
+
   unavailable(message) {
     this.setState('unavailable', 'Not available');
     this.$('#health-body').hidden = true;

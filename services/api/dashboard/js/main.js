@@ -1,8 +1,8 @@
 // The dashboard page: sign-in, the date range, the report charts and the pipeline panel.
 import { AuthError, downloadReportCsv, getJson, saveFile } from './api.js';
-import { DEFAULT_CLIENT_ID, clearCredentials, loadCredentials, saveCredentials, webCryptoMissing } from './auth.js';
+import { DEFAULT_CLIENT_ID, currentSession, forgetSession, signIn as startSession, signOut as endSession, webCryptoMissing } from './auth.js';
 import { CHARTS, configureChartDefaults, fillTable, renderedData } from './charts.js';
-import { clampToOneFinancialYear, isIsoDay, londonDay, longDay, presetRange } from './dates.js';
+import { clampToOneFinancialYear, isIsoDay, longDay, presetRange } from './dates.js';
 import { formatInstant } from './format.js';
 import { HealthPanel } from './health.js';
 
@@ -37,19 +37,24 @@ function showLogin(message) {
   else secret.removeAttribute('aria-invalid');
 }
 
-/** A refused token anywhere forgets the credentials and asks for them again, with the API's reason. */
+/** A refused token anywhere forgets the session and asks for the secret again, with the API's reason. */
 function authFailed(err) {
-  clearCredentials();
+  forgetSession();
   showLogin(`The API refused the credentials (${err.status}): ${err.message}`);
 }
 
+const ROLE_LABEL = { reader: 'report reader', operator: 'operator' };
+
 function showDashboard() {
-  const credentials = loadCredentials();
+  const session = currentSession();
   $('#login').hidden = true;
   $('#dashboard').hidden = false;
   $('#session').hidden = false;
-  $('#session-client').textContent = credentials?.clientId ?? '';
-  health.start();
+  $('#session-client').textContent = session?.clientId ?? '';
+  $('#session-role').textContent = session ? `(${ROLE_LABEL[session.role] ?? session.role})` : '';
+  // The pipeline's health is the operator's: a report reader sees why it is not shown.
+  if (session?.canOperate) health.start();
+  else health.operatorOnly();
   applyRange(state.range ?? initialRange(), state.preset);
 }
 
@@ -60,25 +65,24 @@ async function signIn(event) {
   const error = $('#login-error');
   if (!clientId || !secret) {
     error.hidden = false;
-    error.textContent = !clientId ? 'Enter the admin client id.' : 'Enter the admin secret.';
+    error.textContent = !clientId ? 'Enter the client id.' : 'Enter the secret.';
     (!clientId ? $('#client-id') : $('#secret')).focus();
     return;
   }
+  // The secret leaves the form at once: it signs one token below and is dropped.
+  $('#secret').value = '';
   const button = $('#sign-in');
   button.disabled = true;
   button.textContent = 'Signing in…';
-  saveCredentials({ clientId, secret });
   try {
-    // One cheap report proves the credentials before the page fills up.
-    const today = londonDay();
-    await getJson('/platform-stats', { start_date: today, end_date: today });
+    await startSession(clientId, secret);
     showDashboard();
     $('#dashboard-title').focus();
   } catch (err) {
     if (err instanceof AuthError) authFailed(err);
     else {
-      clearCredentials();
-      showLogin(`Could not reach the API: ${err.message}`);
+      forgetSession();
+      showLogin(`Could not sign in: ${err.message}`);
     }
   } finally {
     button.disabled = false;
@@ -86,8 +90,9 @@ async function signIn(event) {
   }
 }
 
-function signOut() {
-  clearCredentials();
+async function signOut() {
+  health.stop();
+  await endSession();
   showLogin();
 }
 
@@ -306,7 +311,7 @@ function start() {
   configureChartDefaults();
   buildCards();
   $('#login-form').addEventListener('submit', (e) => void signIn(e));
-  $('#sign-out').addEventListener('click', signOut);
+  $('#sign-out').addEventListener('click', () => void signOut());
   $('#range-form').addEventListener('submit', onRangeSubmit);
   document.querySelector('.presets').addEventListener('click', onPreset);
   document.addEventListener('visibilitychange', () => {
@@ -319,10 +324,9 @@ function start() {
     $('#sign-in').disabled = true;
     return;
   }
-  const credentials = loadCredentials();
-  $('#client-id').value = credentials?.clientId ?? DEFAULT_CLIENT_ID;
-  if (credentials) showDashboard();
-  else showLogin();
+  // Nothing is kept across a reload: every page load signs in.
+  $('#client-id').value = DEFAULT_CLIENT_ID;
+  showLogin();
   document.body.dataset.ready = 'true';
 }
 

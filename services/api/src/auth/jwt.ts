@@ -4,6 +4,14 @@ import { ApiError } from '../errors.ts';
 /** Tokens must be issued within this many seconds of now, either way (clock skew and replay bound). */
 export const IAT_TOLERANCE_S = 30;
 
+/**
+ * The one answer to a token whose issuer is unknown or whose signature does not match: the same
+ * whether the issuer is a service with keys, a service without, a client id or nothing at all,
+ * so a refusal never tells a stranger which ids exist. Only a token whose signature did match
+ * (its sender holds the secret) gets a more precise reason (iat, expiry).
+ */
+export const INVALID_TOKEN = 'Invalid token: unknown issuer or wrong signature';
+
 export function bearerToken(header: string | undefined): string {
   if (!header) throw new ApiError(401, 'Unauthorized: authentication token must be provided');
   const match = /^Bearer\s+(\S+)$/i.exec(header.trim());
@@ -11,35 +19,35 @@ export function bearerToken(header: string | undefined): string {
   return match[1];
 }
 
-/** The unverified `iss`, to pick the secret to verify with (service tokens name their service). */
-export function unverifiedIssuer(token: string): string {
+/** The unverified claims, to pick the secret to verify with (service tokens name their service). */
+export function unverifiedClaims(token: string): { iss: string; sub?: unknown } {
   try {
     decodeProtectedHeader(token);
     const payload = token.split('.')[1];
-    const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString('utf8')) as { iss?: unknown };
+    const claims = JSON.parse(Buffer.from(payload ?? '', 'base64url').toString('utf8')) as { iss?: unknown; sub?: unknown };
     if (typeof claims.iss !== 'string') throw new Error('no iss');
-    return claims.iss;
+    return { iss: claims.iss, sub: claims.sub };
   } catch {
     throw new ApiError(403, 'Invalid token: unable to decode');
   }
 }
 
+export const unverifiedIssuer = (token: string): string => unverifiedClaims(token).iss;
+
 /** Verifies an HS256 token's signature, issuer and `iat` window; every failure is a 403. */
-export async function verifyHs256(token: string, secret: string, issuer: string, nowMs = Date.now()): Promise<void> {
+export async function verifyHs256(token: string, secret: string | Uint8Array, issuer: string, nowMs = Date.now()): Promise<void> {
   let iat: number | undefined;
   try {
-    const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), {
+    const { payload } = await jwtVerify(token, typeof secret === 'string' ? new TextEncoder().encode(secret) : secret, {
       algorithms: ['HS256'],
       issuer,
       currentDate: new Date(nowMs),
     });
     iat = payload.iat;
   } catch (err) {
-    if (err instanceof errors.JWTClaimValidationFailed && err.claim === 'iss') {
-      throw new ApiError(403, 'Invalid token: issuer not recognised');
-    }
+    // jose checks the signature before any claim: these two are only said to the secret's holder.
     if (err instanceof errors.JWTExpired) throw new ApiError(403, 'Invalid token: expired');
-    throw new ApiError(403, 'Invalid token: signature does not match');
+    throw new ApiError(403, INVALID_TOKEN);
   }
   if (typeof iat !== 'number') throw new ApiError(403, 'Invalid token: iat claim is required');
   if (Math.abs(nowMs / 1000 - iat) > IAT_TOLERANCE_S) {

@@ -1,32 +1,34 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { queryRows, type ClickHouseClient } from '@notify-stats/clickhouse';
 import { ApiError } from '../errors.ts';
-import { bearerToken, unverifiedIssuer, verifyHs256 } from './jwt.ts';
+import { httpMetrics } from '../metrics.ts';
+import { guard, type Access, type Attempt, type Authenticated, type GuardHook } from './guard.ts';
+import type { ClientPrincipal } from './clients.ts';
+import { INVALID_TOKEN, bearerToken, unverifiedClaims, verifyHs256 } from './jwt.ts';
 
 /**
- * How long a service's key lookup is reused. A key revoked (or added) in the reference data is
- * honoured by every request that starts this long after the revocation reached ClickHouse.
+ * How long the active keys read from ClickHouse are reused. A key revoked (or added) in the
+ * reference data is honoured by every request that starts this long after the revocation
+ * reached ClickHouse.
  */
 export const SERVICE_KEY_CACHE_MS = 5_000;
-// Unknown services and key ids are cached too (so they cannot force a query per request); the map
-// is emptied when it reaches this size, so junk issuers cannot grow it without bound.
-const CACHE_LIMIT = 10_000;
+
+/**
+ * The contract's minimum (`API_KEY_SECRET_MIN_LENGTH`, packages/events): a key with a shorter
+ * secret, stored before the contract refused them, never authenticates.
+ */
+export const API_KEY_SECRET_MIN_LENGTH = 32;
 
 const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 export const isUuid = (s: string): boolean => UUID_RE.test(s);
-
-// What verifyHs256 says when the secret is not the one that signed; any other failure means
-// the signature did match and a claim (iat, exp) is wrong.
-const SIGNATURE_MISMATCH = 'Invalid token: signature does not match';
 
 export const AUTH_MESSAGES = {
   apiKeyRequired: 'API Key is required',
   apiKeyIncorrect: 'Incorrect API Key',
   both: 'Send the API key either as apiKey or in the Authorization header, not both',
-  noActiveKey: 'Invalid token: the issuer has no active API key',
-  noKeyMatches: 'Invalid token: signature does not match any active API key of the service',
+  invalidToken: INVALID_TOKEN,
   adminNeedsService: 'service_id is required with an admin token',
   serviceIdFormat: 'service_id must be a UUID',
   otherService: 'A service key can only read its own service: leave service_id out or set it to the key\'s service',
@@ -41,46 +43,66 @@ export interface ApiKeyRow {
 
 // FINAL keeps the newest message per reference key and hides deleted (tombstoned) keys. The
 // aliases differ from the columns: ClickHouse aliases are visible in WHERE and would shadow them.
-const ACTIVE_KEYS_SQL = (column: 'service_id' | 'id') => `
+const ACTIVE_KEYS_SQL = `
   SELECT toString(id) AS key_id, toString(service_id) AS key_service_id, secret
   FROM ref_api_keys FINAL
-  WHERE ${column} = {value: UUID} AND revoked = false`;
+  WHERE revoked = false`;
 
-/** The active (non-revoked) API keys, by service or by key id, each lookup reused for a few seconds. */
+interface KeySnapshot {
+  at: number;
+  byId: Map<string, ApiKeyRow[]>;
+  byService: Map<string, ApiKeyRow[]>;
+}
+
+/**
+ * Every active (non-revoked) API key, read from ClickHouse at most once per `ttlMs` however many
+ * requests arrive, and looked up in memory. An id that is not there (a random UUID, a revoked
+ * key) is answered from the same snapshot: no request, known id or not, costs a query of its own,
+ * so a flood of random ids never reaches the engine. Memory: about 200 bytes per active key.
+ */
 export class ApiKeyCache {
-  private readonly entries = new Map<string, { at: number; rows: Promise<ApiKeyRow[]> }>();
+  private snapshot: KeySnapshot | undefined;
+  private loading: Promise<KeySnapshot> | undefined;
+  /** Reads of the key table so far (tests and the metric). */
+  loads = 0;
 
   constructor(
     private readonly client: ClickHouseClient,
     private readonly ttlMs = SERVICE_KEY_CACHE_MS,
   ) {}
 
-  byService(serviceId: string): Promise<ApiKeyRow[]> {
-    return this.lookup('service_id', serviceId);
+  async byService(serviceId: string): Promise<ApiKeyRow[]> {
+    return (await this.current()).byService.get(serviceId.toLowerCase()) ?? [];
   }
 
-  byId(keyId: string): Promise<ApiKeyRow[]> {
-    return this.lookup('id', keyId);
+  async byId(keyId: string): Promise<ApiKeyRow[]> {
+    return (await this.current()).byId.get(keyId.toLowerCase()) ?? [];
   }
 
-  private lookup(column: 'service_id' | 'id', value: string): Promise<ApiKeyRow[]> {
-    const cacheKey = `${column}:${value.toLowerCase()}`;
+  private current(): Promise<KeySnapshot> {
     const now = Date.now();
-    const hit = this.entries.get(cacheKey);
-    if (hit && now - hit.at < this.ttlMs && now >= hit.at) return hit.rows;
-    if (this.entries.size >= CACHE_LIMIT) this.entries.clear();
-    // The promise is cached, so concurrent requests share one query; a failed query is not kept.
-    const rows = queryRows<unknown>(this.client, ACTIVE_KEYS_SQL(column), { value }).then((r) =>
-      r.map((x) => {
-        const row = apiKeyRow.parse(x);
-        return { id: row.key_id, service_id: row.key_service_id, secret: row.secret };
-      }),
-    );
-    this.entries.set(cacheKey, { at: now, rows });
-    rows.catch(() => {
-      if (this.entries.get(cacheKey)?.rows === rows) this.entries.delete(cacheKey);
-    });
-    return rows;
+    const s = this.snapshot;
+    if (s && now - s.at < this.ttlMs && now >= s.at) return Promise.resolve(s);
+    // Concurrent requests share one read; a failed read is not kept (the next request tries again).
+    this.loading ??= this.load(now).finally(() => (this.loading = undefined));
+    return this.loading;
+  }
+
+  private async load(at: number): Promise<KeySnapshot> {
+    this.loads++;
+    httpMetrics.apiKeyLoads.inc();
+    const rows = await queryRows<unknown>(this.client, ACTIVE_KEYS_SQL);
+    const byId = new Map<string, ApiKeyRow[]>();
+    const byService = new Map<string, ApiKeyRow[]>();
+    for (const raw of rows) {
+      const r = apiKeyRow.parse(raw);
+      if (r.secret.length < API_KEY_SECRET_MIN_LENGTH) continue;
+      const row = { id: r.key_id.toLowerCase(), service_id: r.key_service_id.toLowerCase(), secret: r.secret };
+      byId.set(row.id, [...(byId.get(row.id) ?? []), row]);
+      byService.set(row.service_id, [...(byService.get(row.service_id) ?? []), row]);
+    }
+    this.snapshot = { at, byId, byService };
+    return this.snapshot;
   }
 }
 
@@ -111,86 +133,100 @@ function sameSecret(a: string, b: string): boolean {
   return timingSafeEqual(da, db);
 }
 
+// Verifying a token of a service without keys against this costs what one key would.
+const DECOY_SECRET = randomBytes(32).toString('base64url');
+
 export interface ServiceAuthOptions {
   keys: ApiKeyCache;
-  /** The existing admin auth: an admin token may read any service named by `service_id`. */
-  adminAuth: (request: FastifyRequest) => Promise<void>;
+  /** Limits and the platform clients (an admin token may read any service named by `service_id`). */
+  access: Access;
   /** Accept `apiKey=<key id>:<secret>` in the query string as well (the cost-resume peer's way). */
   apiKeyParam: boolean;
 }
 
+type ServiceAuthenticated = Authenticated &
+  ({ kind: 'service'; serviceId: string; keyId: string; via: 'bearer' | 'api-key' } | { kind: 'client'; client: ClientPrincipal });
+
 /**
  * Route hook authenticating a service: `Authorization: Bearer <JWT>` (HS256 with one of the
- * service's active API key secrets, `iss` = service id, `iat` within 30 s), an admin token with
- * `service_id`, or where enabled `apiKey=<key id>:<secret>`. 401 when no credential is given,
- * 403 when it is wrong, 400 for a malformed `service_id`. A service credential with another
- * service's `service_id` is refused (403), never silently narrowed.
+ * service's active API key secrets, `iss` = service id, `iat` within 30 s), a platform client's
+ * token with `service_id`, or where enabled `apiKey=<key id>:<secret>`. 401 when no credential is
+ * given, 403 when it is wrong (the same body whether the service or key exists or not), 400 for a
+ * malformed `service_id`. A service credential with another service's `service_id` is refused
+ * (403), never silently narrowed. Limited like every authenticated route (auth/guard.ts): a
+ * service's requests count against the service, whatever key or token type; wrong secrets count
+ * against the source address and against the key id or service id they tried.
  */
-export function serviceAuth(options: ServiceAuthOptions) {
-  return async (request: FastifyRequest): Promise<void> => {
-    const query = (request.query ?? {}) as Record<string, unknown>;
-    const header = request.headers.authorization;
-    const hasApiKey = options.apiKeyParam && query.apiKey !== undefined && query.apiKey !== '';
-    if (options.apiKeyParam) {
-      if (hasApiKey && header !== undefined) throw new ApiError(400, AUTH_MESSAGES.both);
-      if (!hasApiKey && header === undefined) throw new ApiError(401, AUTH_MESSAGES.apiKeyRequired);
-    }
-    const principal = hasApiKey ? await byApiKey(options.keys, query.apiKey) : await byBearer(options, request, header);
-    if (principal.via !== 'admin') {
-      const asked = query.service_id;
-      if (asked !== undefined && (typeof asked !== 'string' || asked.toLowerCase() !== principal.serviceId)) {
-        throw new ApiError(403, AUTH_MESSAGES.otherService);
+export function serviceAuth(options: ServiceAuthOptions): GuardHook {
+  return guard<ServiceAuthenticated>(
+    options.access.limits,
+    async (request, attempt) => {
+      const query = (request.query ?? {}) as Record<string, unknown>;
+      const header = request.headers.authorization;
+      const hasApiKey = options.apiKeyParam && query.apiKey !== undefined && query.apiKey !== '';
+      if (options.apiKeyParam) {
+        if (hasApiKey && header !== undefined) throw new ApiError(400, AUTH_MESSAGES.both);
+        if (!hasApiKey && header === undefined) throw new ApiError(401, AUTH_MESSAGES.apiKeyRequired);
       }
-    }
-    principals.set(request, principal);
-  };
+      return hasApiKey ? byApiKey(options.keys, attempt, query.apiKey) : byBearer(options, request, attempt, header);
+    },
+    (request, a) => {
+      const asked = ((request.query ?? {}) as Record<string, unknown>).service_id;
+      if (a.kind === 'service') {
+        if (asked !== undefined && (typeof asked !== 'string' || asked.toLowerCase() !== a.serviceId)) {
+          throw new ApiError(403, AUTH_MESSAGES.otherService);
+        }
+        principals.set(request, { serviceId: a.serviceId, via: a.via, keyId: a.keyId, rateKey: `key:${a.keyId}` });
+        return;
+      }
+      if (asked === undefined || asked === '') throw new ApiError(400, AUTH_MESSAGES.adminNeedsService);
+      if (typeof asked !== 'string' || !isUuid(asked)) throw new ApiError(400, AUTH_MESSAGES.serviceIdFormat);
+      const serviceId = asked.toLowerCase();
+      principals.set(request, { serviceId, via: 'admin', keyId: null, rateKey: `admin:${serviceId}` });
+    },
+  );
 }
 
-async function byApiKey(keys: ApiKeyCache, raw: unknown): Promise<ServicePrincipal> {
+async function byApiKey(keys: ApiKeyCache, attempt: Attempt, raw: unknown): Promise<ServiceAuthenticated> {
   // <key id>:<secret>; the secret may itself contain ':'.
   const sep = typeof raw === 'string' ? raw.indexOf(':') : -1;
-  const keyId = typeof raw === 'string' ? raw.slice(0, Math.max(sep, 0)) : '';
+  const keyId = typeof raw === 'string' ? raw.slice(0, Math.max(sep, 0)).toLowerCase() : '';
   const secret = typeof raw === 'string' ? raw.slice(sep + 1) : '';
   if (sep < 0 || !isUuid(keyId) || secret === '') throw new ApiError(403, AUTH_MESSAGES.apiKeyIncorrect);
+  attempt.target(`key:${keyId}`);
   const rows = await keys.byId(keyId);
   // Every candidate is compared, so the time taken does not say which one matched.
   let match: ApiKeyRow | undefined;
   for (const row of rows) if (sameSecret(row.secret, secret) && !match) match = row;
   if (!match) throw new ApiError(403, AUTH_MESSAGES.apiKeyIncorrect);
-  return { serviceId: match.service_id, via: 'api-key', keyId: match.id, rateKey: `key:${match.id}` };
+  return { kind: 'service', serviceId: match.service_id, keyId: match.id, via: 'api-key', limitKey: `service:${match.service_id}` };
 }
 
-async function byBearer(options: ServiceAuthOptions, request: FastifyRequest, header: string | undefined): Promise<ServicePrincipal> {
+async function byBearer(options: ServiceAuthOptions, request: FastifyRequest, attempt: Attempt, header: string | undefined): Promise<ServiceAuthenticated> {
   const token = bearerToken(header);
-  const iss = unverifiedIssuer(token);
-  if (isUuid(iss)) {
-    const keys = await options.keys.byService(iss);
-    if (keys.length > 0) {
-      let failure: ApiError | null = null;
-      for (const key of keys) {
-        try {
-          await verifyHs256(token, key.secret, iss);
-          const serviceId = iss.toLowerCase();
-          return { serviceId, via: 'bearer', keyId: key.id, rateKey: `key:${key.id}` };
-        } catch (err) {
-          if (!(err instanceof ApiError)) throw err;
-          // A failure after the signature matched (stale iat, expired) names the real problem.
-          if (err.message !== SIGNATURE_MISMATCH) failure = err;
-        }
-      }
-      throw failure ?? new ApiError(403, AUTH_MESSAGES.noKeyMatches);
+  const { iss } = unverifiedClaims(token);
+  if (!isUuid(iss)) {
+    const client = await options.access.authenticateClient(request, token);
+    return { kind: 'client', client, limitKey: client.limitKey };
+  }
+  const serviceId = iss.toLowerCase();
+  attempt.target(`service:${serviceId}`);
+  const keys = await options.keys.byService(serviceId);
+  if (keys.length === 0) {
+    // No active key (unknown, all revoked or none yet): the refusal a wrong secret gets.
+    await verifyHs256(token, DECOY_SECRET, iss).catch(() => undefined);
+    throw new ApiError(403, INVALID_TOKEN);
+  }
+  let failure: ApiError | null = null;
+  for (const key of keys) {
+    try {
+      await verifyHs256(token, key.secret, iss);
+      return { kind: 'service', serviceId, keyId: key.id, via: 'bearer', limitKey: `service:${serviceId}` };
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      // A failure after the signature matched (stale iat, expired) names the real problem.
+      if (err.message !== INVALID_TOKEN) failure = err;
     }
   }
-  try {
-    await options.adminAuth(request);
-  } catch (err) {
-    // A service id with no active key (all revoked, or none yet) is not an unknown issuer.
-    if (isUuid(iss) && err instanceof ApiError && err.statusCode === 403) throw new ApiError(403, AUTH_MESSAGES.noActiveKey);
-    throw err;
-  }
-  const asked = ((request.query ?? {}) as Record<string, unknown>).service_id;
-  if (asked === undefined || asked === '') throw new ApiError(400, AUTH_MESSAGES.adminNeedsService);
-  if (typeof asked !== 'string' || !isUuid(asked)) throw new ApiError(400, AUTH_MESSAGES.serviceIdFormat);
-  const serviceId = asked.toLowerCase();
-  return { serviceId, via: 'admin', keyId: null, rateKey: `admin:${serviceId}` };
+  throw failure ?? new ApiError(403, INVALID_TOKEN);
 }

@@ -58,6 +58,32 @@ export async function sendFactReport(
 
 const csvColumnsFor = (request: FastifyRequest, columns?: readonly string[]) => (columns && wantsCsv(request) ? columns : undefined);
 
+// A cell a spreadsheet would read as a formula (OWASP, CSV injection): = + - @, tab and carriage
+// return; NUL (OWASP ASVS 1.2.10); and the full-width = + - @ some spreadsheets also take.
+const FORMULA_START = /^[=+\-@\t\r\0\uFF1D\uFF0B\uFF0D\uFF20]/;
+
+/**
+ * A text cell as a spreadsheet must see it: one that would start a formula gets a leading single
+ * quote, which Excel, LibreOffice and Google Sheets read as "this is text". Numbers are written
+ * by us (a negative number is a number, not a formula) and stay as they are.
+ */
+export function csvCell(value: unknown): unknown {
+  return typeof value === 'string' && FORMULA_START.test(value) ? `'${value}` : value;
+}
+
+// Spreadsheets read a CSV without a byte order mark in the machine's legacy code page: "£" and
+// accented names come out garbled. With it they read UTF-8.
+const UTF8_BOM = '\uFEFF';
+
+/** `attachment; filename="<report>_<start>_<end>.csv"`, from the route and its (validated) dates. */
+function csvDisposition(request: FastifyRequest): string {
+  const report = (request.routeOptions.url ?? 'report').split('/').filter(Boolean).pop() ?? 'report';
+  const q = request.query as { start_date?: unknown; end_date?: unknown };
+  const days = [q.start_date, q.end_date].filter((d): d is string => typeof d === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(d));
+  const name = [report, ...days].join('_').replace(/[^A-Za-z0-9_.-]/g, '');
+  return `attachment; filename="${name}.csv"`;
+}
+
 function render(schema: z.ZodType, rawBody: unknown, csvColumns: readonly string[] | undefined): RenderedReport {
   // The body is serialised here (for the ETag), so the response schema is enforced here too:
   // exactly the documented fields, nothing else.
@@ -66,10 +92,12 @@ function render(schema: z.ZodType, rawBody: unknown, csvColumns: readonly string
   let type: string;
   if (csvColumns) {
     const rows = body as Array<Record<string, unknown>>;
-    payload = stringify(
-      rows.map((r) => csvColumns.map((c) => r[c])),
-      { header: true, columns: [...csvColumns] },
-    );
+    payload =
+      UTF8_BOM +
+      stringify(
+        rows.map((r) => csvColumns.map((c) => csvCell(r[c]))),
+        { header: true, columns: [...csvColumns] },
+      );
     type = 'text/csv; charset=utf-8';
   } else {
     payload = JSON.stringify(body);
@@ -81,6 +109,7 @@ function render(schema: z.ZodType, rawBody: unknown, csvColumns: readonly string
 function send(request: FastifyRequest, reply: FastifyReply, asOf: string | null, { payload, type, etag }: RenderedReport): FastifyReply {
   if (asOf) reply.header('x-data-as-of', asOf);
   reply.type(type).header('etag', etag).header('cache-control', 'private, no-cache').header('vary', 'accept, authorization');
+  if (type.startsWith('text/csv')) reply.header('content-disposition', csvDisposition(request)).header('x-content-type-options', 'nosniff');
   const ifNoneMatch = request.headers['if-none-match'];
   if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim() === etag || t.trim() === `W/${etag}`)) {
     return reply.code(304).send();

@@ -23,7 +23,7 @@ const route: FastifyPluginAsyncZod<PipelineDeps> = async (app, deps) => {
 
   app.post(
     '/admin/ingest/pause',
-    { preValidation: deps.adminAuth, schema: { tags: ['admin'], summary: 'Stop consuming (commits what was written, leaves the group)' } },
+    { preValidation: deps.operatorAuth, schema: { tags: ['admin'], summary: 'Stop consuming (commits what was written, leaves the group)' } },
     async () => {
       await ingest().pause();
       return { paused: true };
@@ -31,7 +31,7 @@ const route: FastifyPluginAsyncZod<PipelineDeps> = async (app, deps) => {
   );
   app.post(
     '/admin/ingest/resume',
-    { preValidation: deps.adminAuth, schema: { tags: ['admin'], summary: 'Consume again from the committed offsets' } },
+    { preValidation: deps.operatorAuth, schema: { tags: ['admin'], summary: 'Consume again from the committed offsets' } },
     async () => {
       await ingest().resume();
       return { paused: false };
@@ -39,7 +39,7 @@ const route: FastifyPluginAsyncZod<PipelineDeps> = async (app, deps) => {
   );
   app.get(
     '/admin/pipeline/status',
-    { preValidation: deps.adminAuth, schema: { tags: ['admin'], summary: 'Consumer lag per partition, dead letters, freshness, rollups' } },
+    { preValidation: deps.operatorAuth, schema: { tags: ['admin'], summary: 'Consumer lag per partition, dead letters, freshness, rollups' } },
     async () => {
       if (!deps.pipelineStatus) throw new ApiError(503, 'Pipeline status is not available in this process');
       return deps.pipelineStatus();

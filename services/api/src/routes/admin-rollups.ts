@@ -39,7 +39,7 @@ const route: FastifyPluginAsyncZod<RouteDeps & { rollups?: RollupControl | undef
   app.post(
     '/admin/rollups/backfill',
     {
-      preValidation: deps.adminAuth,
+      preValidation: deps.operatorAuth,
       schema: {
         tags: ['admin'],
         summary: 'Rebuild the facts of a date range (streams progress as NDJSON)',
@@ -67,7 +67,7 @@ const route: FastifyPluginAsyncZod<RouteDeps & { rollups?: RollupControl | undef
 
   app.get(
     '/admin/rollups/status',
-    { preValidation: deps.adminAuth, schema: { tags: ['admin'], summary: 'Freshness watermark, dirty days and last builds' } },
+    { preValidation: deps.operatorAuth, schema: { tags: ['admin'], summary: 'Freshness watermark, dirty days and last builds' } },
     async () => control().status(),
   );
 };

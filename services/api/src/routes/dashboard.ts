@@ -30,8 +30,9 @@ const CSP = [
 
 /**
  * `GET /dashboard`: the operators' dashboard. The page itself is public (it holds no data and no
- * secret); every call it makes to the reports is authenticated like any other admin client, with
- * a JWT the browser signs per request (see dashboard/js/auth.js).
+ * secret); every call it makes is authenticated with a short-lived session token from
+ * POST /auth/session, for which the browser signs one token with the secret it then drops, and
+ * which it keeps in memory only (see dashboard/js/auth.js).
  */
 const dashboard: FastifyPluginAsync = async (app) => {
   app.addHook('onSend', async (_request, reply, payload) => {

@@ -3,7 +3,7 @@ import { INGEST_GROUP_ID, activeMembers, applyRewind, committedOffsets, planRewi
 import { parseEnv, sleep } from '@notify-stats/runtime';
 import { apiEnv } from '../env.ts';
 import { operatorKafka, print, printJson } from '../kafka-cli.ts';
-import { pipelineJson, type ApiTarget } from '../pipeline-api.ts';
+import { operatorTarget, pipelineJson, type ApiTarget } from '../pipeline-api.ts';
 import { progressBar } from '../progress.ts';
 
 export interface ReplayOptions {
@@ -51,7 +51,7 @@ export async function replayCommand(opts: ReplayOptions): Promise<void> {
     if (opts.dryRun) return;
 
     const env = parseEnv(apiEnv);
-    const target: ApiTarget = { base: opts.api ?? `http://127.0.0.1:${env.PORT}`, clientId: env.ADMIN_CLIENT_ID, secret: env.ADMIN_CLIENT_SECRET };
+    const target: ApiTarget = operatorTarget(env, opts.api);
     const members = await activeMembers(admin, INGEST_GROUP_ID);
     if (members > 0 && !opts.pauseIngest) {
       throw new Error(

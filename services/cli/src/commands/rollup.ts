@@ -1,7 +1,7 @@
 import { compareDays, isIsoDay } from '@notify-stats/london';
 import { RollupRunner, backfill } from '@notify-stats/rollups';
 import { createLogger, parseEnv } from '@notify-stats/runtime';
-import { adminToken } from '../admin-token.ts';
+import { clientToken } from '../admin-token.ts';
 import { openMigratedClickhouse } from '../connections.ts';
 import { apiEnv } from '../env.ts';
 import { progressBar } from '../progress.ts';
@@ -47,7 +47,7 @@ export async function rollupCommand(opts: RollupOptions): Promise<void> {
 async function backfillViaApi(
   base: string,
   opts: RollupOptions,
-  env: { ADMIN_CLIENT_ID: string; ADMIN_CLIENT_SECRET: string },
+  env: { OPERATOR_CLIENT_ID: string; OPERATOR_CLIENT_SECRET: string },
   bar: ReturnType<typeof progressBar>,
 ): Promise<Outcome> {
   let response: Response;
@@ -55,7 +55,8 @@ async function backfillViaApi(
     const url = `${base}/admin/rollups/backfill?from=${encodeURIComponent(opts.from)}&to=${encodeURIComponent(opts.to)}`;
     response = await fetch(url, {
       method: 'POST',
-      headers: { authorization: `Bearer ${await adminToken(env.ADMIN_CLIENT_ID, env.ADMIN_CLIENT_SECRET)}` },
+      // /admin/* takes the operator's credential; the report reader's is refused there.
+      headers: { authorization: `Bearer ${await clientToken(env.OPERATOR_CLIENT_ID, env.OPERATOR_CLIENT_SECRET)}` },
     });
   } catch {
     return 'no-pipeline';

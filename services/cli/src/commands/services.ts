@@ -60,10 +60,14 @@ export const apiCommand = () =>
     const api = await startApi({
       clickhouse: ch.client,
       admin: { clientId: env.ADMIN_CLIENT_ID, secret: env.ADMIN_CLIENT_SECRET },
+      operator: { clientId: env.OPERATOR_CLIENT_ID, secret: env.OPERATOR_CLIENT_SECRET },
       rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE,
+      authFailuresPerMinute: env.API_AUTH_FAILURES_PER_MINUTE,
       readiness: { clickhouse: () => ch.client.ping().then((r) => r.success) },
       port: env.PORT,
       host: env.HOST,
+      metricsPort: env.METRICS_PORT,
+      metricsHost: env.METRICS_HOST,
       logger,
     });
     shutdown.add('api', () => api.stop());

@@ -4,7 +4,7 @@ import { createLogger, parseEnv } from '@notify-stats/runtime';
 import { openMigratedClickhouse } from '../connections.ts';
 import { apiEnv } from '../env.ts';
 import { operatorKafka, print, printJson } from '../kafka-cli.ts';
-import { PipelineUnreachable, pipelineJson } from '../pipeline-api.ts';
+import { PipelineUnreachable, operatorTarget, pipelineJson } from '../pipeline-api.ts';
 
 interface RollupStatus {
   watermark: string | null;
@@ -19,7 +19,7 @@ async function ingestStalls(api: string | undefined): Promise<IngestStall[] | nu
   const env = parseEnv(apiEnv);
   try {
     const status = await pipelineJson<{ ingest?: { stalls?: IngestStall[] } }>(
-      { base: api ?? `http://127.0.0.1:${env.PORT}`, clientId: env.ADMIN_CLIENT_ID, secret: env.ADMIN_CLIENT_SECRET },
+      operatorTarget(env, api),
       'GET',
       '/admin/pipeline/status',
     );
@@ -35,7 +35,7 @@ async function rollupStatus(api: string | undefined): Promise<RollupStatus> {
   const env = parseEnv(apiEnv);
   try {
     return await pipelineJson<RollupStatus>(
-      { base: api ?? `http://127.0.0.1:${env.PORT}`, clientId: env.ADMIN_CLIENT_ID, secret: env.ADMIN_CLIENT_SECRET },
+      operatorTarget(env, api),
       'GET',
       '/admin/rollups/status',
     );

@@ -143,7 +143,8 @@ cost summary. One entry per calendar month of the interval, traffic or not: \`mo
 after the free allowance, exact decimal text, the billing report's sms_cost for those days), \`nb_send\` (sms sent:
 the billable ones, as the billing facts count them). A custom interval's first and last months only count the days
 from..to. At most ${RATE_LIMIT.max} requests a minute per API key (429 with Retry-After beyond; an admin token counts per
-service it reads); requests refused before authentication do not count.
+service it reads), within the service's limit for every route; a refused key uses no key's budget, but counts against the
+source address and the key id it tried (too many failures: 429 until the minute is over).
 
 Authenticate with \`apiKey=<key id>:<secret>\` or a bearer token (HS256 with the key's secret, \`iss\` = service id,
 \`iat\` within 30 s), not both; admin tokens add \`service_id\`. Errors: \`{"success": false, "code", "message"}\`,
@@ -158,9 +159,10 @@ const route: FastifyPluginAsyncZod<ServiceStatsDeps> = async (app, deps) => {
     return reply.code(e.status).headers(e.headers).send({ success: false, code: e.code, message: e.message });
   });
 
-  // Registered inside this plugin, so only this route is limited. It runs after authentication
-  // (both at preValidation, auth first), so it counts per verified key, and a stranger sending
-  // someone's key id with a wrong secret cannot use their quota up.
+  // The peer's own per-key limit, on top of the service's limit every route has. Registered inside
+  // this plugin, so only this route has it. It runs after authentication (both at preValidation,
+  // auth first), so it counts per verified key, and a stranger sending someone's key id with a
+  // wrong secret cannot use their quota up (failures have limits of their own: auth/guard.ts).
   await app.register(fastifyRateLimit, {
     global: false,
     hook: 'preValidation',
@@ -172,7 +174,7 @@ const route: FastifyPluginAsyncZod<ServiceStatsDeps> = async (app, deps) => {
   app.get(
     '/v1/statistics/cost-resume',
     {
-      preValidation: serviceAuth({ keys: deps.keys, adminAuth: deps.adminAuth, apiKeyParam: true }),
+      preValidation: serviceAuth({ keys: deps.keys, access: deps.access, apiKeyParam: true }),
       config: { rateLimit: { max: RATE_LIMIT.max, timeWindow: RATE_LIMIT.timeWindowMs } },
       schema: {
         summary: 'Monthly sms cost summary of one service',

@@ -10,8 +10,8 @@ import spending from './spending.ts';
  * monthly cost summary in another's. Each route is its own plugin (the cost summary carries its
  * own error envelope and rate limit); they share one API key cache.
  */
-const serviceStats: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
-  const shared = { ...deps, keys: new ApiKeyCache(deps.clickhouse) };
+const serviceStats: FastifyPluginAsyncZod<RouteDeps & { apiKeyCacheMs?: number | undefined }> = async (app, deps) => {
+  const shared = { ...deps, keys: new ApiKeyCache(deps.clickhouse, deps.apiKeyCacheMs) };
   await app.register(messaging, shared);
   await app.register(spending, shared);
   await app.register(costResume, shared);

@@ -169,7 +169,7 @@ const route: FastifyPluginAsyncZod<ServiceStatsDeps> = async (app, deps) => {
   app.get(
     '/v2/stats/messaging',
     {
-      preValidation: serviceAuth({ keys: deps.keys, adminAuth: deps.adminAuth, apiKeyParam: false }),
+      preValidation: serviceAuth({ keys: deps.keys, access: deps.access, apiKeyParam: false }),
       schema: {
         summary: 'Messaging statistics of one service',
         description: DESCRIPTION,

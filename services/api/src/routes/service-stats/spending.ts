@@ -176,7 +176,7 @@ const route: FastifyPluginAsyncZod<ServiceStatsDeps> = async (app, deps) => {
   app.get(
     '/v2/stats/spending',
     {
-      preValidation: serviceAuth({ keys: deps.keys, adminAuth: deps.adminAuth, apiKeyParam: false }),
+      preValidation: serviceAuth({ keys: deps.keys, access: deps.access, apiKeyParam: false }),
       schema: {
         summary: 'Spending statements of one service',
         description: DESCRIPTION,
