@@ -5,26 +5,13 @@ import { backoffMs, writeChunk, type ChunkWriterDeps } from '../src/chunk-writer
 import { processBatch, type BatchOutcome, type IncomingMessage } from '../src/process-batch.ts';
 import { RowsNotStored, type BatchSink } from '../src/sink.ts';
 import { classifyStorageError } from '../src/storage-errors.ts';
+import { numberedIds, rawMessage, statusFields } from './fixtures.ts';
 
 const engineError = (type: string, code: string, message: string) => Object.assign(new Error(message), { type, code });
 const REFUSED = engineError('CANNOT_PARSE_ESCAPE_SEQUENCE', '25', 'Cannot parse escape sequence: missing second part of surrogate pair');
 
-const status = (i: number, sentBy: string) =>
-  JSON.stringify({
-    event_id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-    notification_id: `10000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-    service_id: '33333333-3333-3333-3333-333333333333',
-    notification_type: 'sms',
-    key_type: 'normal',
-    status: 'delivered',
-    created_at: '2024-04-15T10:00:00Z',
-    updated_at: '2024-04-15T10:05:00Z',
-    billable_units: 1,
-    sent_by: sentBy,
-  });
-
 const messages = (sentBy: (i: number) => string, n: number): IncomingMessage[] =>
-  Array.from({ length: n }, (_, i) => ({ key: null, value: Buffer.from(status(i, sentBy(i))), offset: String(i) }));
+  Array.from({ length: n }, (_, i) => rawMessage(i, null, statusFields({ ...numberedIds(i), sent_by: sentBy(i) })));
 
 /** Stores rows unless one of them is refused; records every write and every dead letter. */
 class RecordingSink implements BatchSink {

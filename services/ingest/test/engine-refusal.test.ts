@@ -10,6 +10,7 @@ import { DLQ_HEADERS, TOPICS } from '@notify-stats/events';
 import { writeChunk } from '../src/chunk-writer.ts';
 import { processBatch, type IncomingMessage } from '../src/process-batch.ts';
 import { ClickhouseSink } from '../src/sink.ts';
+import { numberedIds, rawMessage, statusFields } from './fixtures.ts';
 
 let ch: Clickhouse;
 beforeAll(async () => {
@@ -24,24 +25,8 @@ const recordingProducer = () => {
   return { sent, producer: { send: async (r: ProducerRecord) => void sent.push(r) } as unknown as Producer };
 };
 
-const event = (i: number, createdAt: string, sentBy = 'mmg') => ({
-  key: null,
-  offset: String(i),
-  value: Buffer.from(
-    JSON.stringify({
-      event_id: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-      notification_id: `10000000-0000-4000-8000-${String(i).padStart(12, '0')}`,
-      service_id: '33333333-3333-3333-3333-333333333333',
-      notification_type: 'sms',
-      key_type: 'normal',
-      status: 'delivered',
-      created_at: createdAt,
-      updated_at: createdAt,
-      billable_units: 1,
-      sent_by: sentBy,
-    }),
-  ),
-});
+const event = (i: number, createdAt: string, sentBy = 'mmg') =>
+  rawMessage(i, null, statusFields({ ...numberedIds(i), created_at: createdAt, updated_at: createdAt, sent_by: sentBy }));
 
 const count = async (where: string) => Number((await queryRows<{ n: number }>(ch.client, `SELECT count() AS n FROM notification_events WHERE ${where}`))[0]?.n);
 

@@ -4,31 +4,11 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { SOURCE_TOPICS, TOPICS } from '@notify-stats/events';
-import { processBatch, type IncomingMessage } from '../src/process-batch.ts';
+import { processBatch } from '../src/process-batch.ts';
+import { U1, U2, U3, rawMessage, statusFields } from './fixtures.ts';
 
-const U1 = '11111111-1111-1111-1111-111111111111';
-const U2 = '22222222-2222-2222-2222-222222222222';
-const U3 = '33333333-3333-3333-3333-333333333333';
-
-const raw = (offset: number, key: string | null, text: string | null): IncomingMessage => ({
-  key: key === null ? null : Buffer.from(key),
-  value: text === null ? null : Buffer.from(text),
-  offset: String(offset),
-});
-
-const status = (over: Record<string, unknown> = {}) => ({
-  event_id: U1,
-  notification_id: U2,
-  service_id: U3,
-  notification_type: 'sms',
-  key_type: 'normal',
-  status: 'delivered',
-  created_at: '2024-04-15T10:00:00Z',
-  updated_at: '2024-04-15T10:05:00Z',
-  billable_units: 1,
-  sent_by: 'mmg',
-  ...over,
-});
+const raw = rawMessage;
+const status = statusFields;
 
 describe('dates outside the window in reference keys', () => {
   it.each([

@@ -3,6 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { TOPICS } from '@notify-stats/events';
 import { processBatch, type IncomingMessage } from '../src/process-batch.ts';
+import { statusFields } from './fixtures.ts';
 
 const U1 = '11111111-1111-1111-1111-111111111111';
 const U2 = '22222222-2222-2222-2222-222222222222';
@@ -19,26 +20,8 @@ const now = () => FIXED_NOW;
 
 type Json = Record<string, unknown>;
 
-function status(over: Json): Json {
-  return {
-    event_id: U1,
-    notification_id: U2,
-    service_id: U3,
-    template_id: U4,
-    job_id: null,
-    notification_type: 'sms',
-    key_type: 'normal',
-    status: 'delivered',
-    created_at: '2024-04-15T10:00:00Z',
-    updated_at: '2024-04-15T10:05:00Z',
-    billable_units: 1,
-    rate_multiplier: 1,
-    international: false,
-    sent_by: 'mmg',
-    postage: null,
-    ...over,
-  };
-}
+// Every field of the contract, the optional ones set.
+const status = (over: Json): Json => statusFields({ template_id: U4, job_id: null, rate_multiplier: 1, international: false, postage: null, ...over });
 
 const msg = (offset: string, key: string | null, value: Json | string | null, headers?: IncomingMessage['headers']): IncomingMessage => ({
   key: key === null ? null : Buffer.from(key),
