@@ -166,8 +166,10 @@ describe('other reports', () => {
   it('serves the list reports as CSV with the JSON field order', async () => {
     const res = await p.get('/platform-stats/daily-volumes-report?start_date=2019-07-01&end_date=2019-07-31&format=csv');
     expect(res.headers['content-type']).toMatch(/^text\/csv/);
+    expect(res.headers['content-disposition']).toBe('attachment; filename="daily-volumes-report_2019-07-01_2019-07-31.csv"');
+    // A byte order mark first, so spreadsheets read the file as UTF-8.
     expect(res.body).toBe(
-      'day,sms_totals,sms_fragment_totals,sms_chargeable_units,email_totals,letter_totals,letter_sheet_totals\n2019-07-02,1,10,30,0,0,0\n',
+      '\ufeffday,sms_totals,sms_fragment_totals,sms_chargeable_units,email_totals,letter_totals,letter_sheet_totals\n2019-07-02,1,10,30,0,0,0\n',
     );
   });
 
