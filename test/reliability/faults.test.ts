@@ -1,12 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { queryRows } from '@notify-stats/clickhouse';
 import { DLQ_HEADERS, dlqTopicOf } from '@notify-stats/events';
 import { startIngest, type BatchSink } from '@notify-stats/ingest';
-import { createLogger } from '@notify-stats/runtime';
+import { createLogger, metricsRegistry } from '@notify-stats/runtime';
 import { startTestBroker, type TestBroker } from '../support/broker.ts';
 import { TOPICS, produce, statusEvent, statusMessage, type RawMessage } from '../support/events.ts';
 import { statusCounts } from '../support/facts.ts';
-import { startPipeline, type TestPipeline } from '../support/pipeline.ts';
+import { operatorToken, startPipeline, type TestPipeline } from '../support/pipeline.ts';
 import { readTopic } from '../support/read-topic.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -33,11 +33,17 @@ afterAll(async () => {
   await broker?.stop();
 });
 
+// What an operator sees (the report reader is refused on /admin/*).
+const pipelineStatus = async () => (await p.get('/admin/pipeline/status', { authorization: `Bearer ${await operatorToken()}` })).json();
 const rawCount = async (where: string) =>
   Number((await queryRows<{ n: number }>(p.ch.client, `SELECT count() AS n FROM notification_events FINAL WHERE ${where}`))[0]?.n);
 const events = (n: number, overrides: Record<string, unknown>) => Array.from({ length: n }, () => statusEvent(overrides));
 
 describe('ClickHouse failures', () => {
+  // A failed assertion mid-outage must not leave the engine "down" for the tests after it.
+  afterEach(() => {
+    outage.on = false;
+  });
   it('retries with backoff, commits nothing, turns not-ready, and loses nothing once writes work again', async () => {
     const service_id = 'd1000000-0000-4000-8000-000000000001';
     outage.on = true;
@@ -50,8 +56,9 @@ describe('ClickHouse failures', () => {
     expect(ready.json().reasons.ingest).toMatch(/notify\.notification-status\.v1\[\d\] (failing|stalled) for \d+ s: injected: ClickHouse unreachable/);
     expect(await rawCount(`service_id = '${service_id}'`)).toBe(0);
     // Past INGEST_STALL_AFTER_MS (1 s here) the partition is stalled, in the operators' status and the metric.
-    await waitFor('a stalled partition', async () => (await p.get('/admin/pipeline/status')).json().ingest.stalls.some((s: { stalled: boolean }) => s.stalled), 30_000);
-    const metrics = (await p.app.inject({ url: '/metrics' })).body;
+    await waitFor('a stalled partition', async () => (await pipelineStatus()).ingest.stalls.some((s: { stalled: boolean }) => s.stalled), 30_000);
+    // What Prometheus scrapes from the operations port (the same registry, this process).
+    const metrics = await metricsRegistry.metrics();
     expect(metrics).toMatch(/notify_stats_ingest_partition_stalled_seconds\{topic="notify\.notification-status\.v1",partition="\d"\} [1-9]/);
     // Still failing a moment later: no commit moved meanwhile.
     await new Promise((r) => setTimeout(r, 1500));
@@ -61,7 +68,7 @@ describe('ClickHouse failures', () => {
     await p.waitForLagZero();
     expect(await rawCount(`service_id = '${service_id}'`)).toBe(3000);
     await waitFor('ready again', async () => (await p.app.inject({ url: '/readyz' })).statusCode === 200);
-    expect((await p.get('/admin/pipeline/status')).json().ingest.stalls).toEqual([]);
+    expect((await pipelineStatus()).ingest.stalls).toEqual([]);
   });
 });
 
