@@ -6,37 +6,22 @@
 //   tsx bench/codecs.ts [--quick] [--events N] [--runs 3] [--codecs none,lz4,zstd]
 //
 // Writes bench/results/codecs.json (codecs.quick.json with --quick).
-import { execFile, spawn } from 'node:child_process';
-import { readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { SOURCE_TOPICS, TOPICS } from '@notify-stats/events';
-import { INGEST_GROUP_ID, consumerLag, createKafka, topicConfigs } from '@notify-stats/kafka';
+import { createKafka, topicConfigs } from '@notify-stats/kafka';
 import { produce } from '@notify-stats/loadgen';
 import { startLocalKafka, type LocalKafka } from '@notify-stats/local-kafka';
 import { createLogger } from '@notify-stats/runtime';
-import { ROOT, benchArgs, load, log, machine, median, round, waitUntil, writeResult } from './lib.ts';
+import { drainWithWorker } from './drain.ts';
+import { benchArgs, load, log, machine, median, round, writeResult } from './lib.ts';
 import { tempDir } from '../test/support/broker.ts';
-import { rssMb, samplePeakRss } from '../test/support/rss.ts';
 
 const args = benchArgs({ events: { type: 'string' }, codecs: { type: 'string', default: 'none,lz4,zstd' } });
 const N = Number(args.events ?? (args.quick ? 50_000 : 500_000));
 const RUNS = Number(args.runs ?? (args.quick ? 1 : 3));
 const VARIANTS = String(args.codecs).split(',').map((s) => s.trim());
 for (const v of VARIANTS) if (!['none', 'gzip', 'snappy', 'lz4', 'zstd'].includes(v)) throw new Error(`unknown codec ${v}`);
-const CLI = path.join(ROOT, 'bin/notify-stats.mjs');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
-const run = promisify(execFile);
-// utime and stime in /proc/<pid>/stat are in clock ticks (USER_HZ, 100 on Linux).
-const CLK_TCK = 100;
-
-/** CPU seconds (user + system) a live process has used, from /proc. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLK_TCK;
-}
-
 /** Bytes of the topic's log segments on the broker's disk. */
 function storedBytes(local: LocalKafka, topic: string): number {
   const logDir = path.join(local.dataDir, 'logs');
@@ -97,61 +82,23 @@ try {
     const admin = createKafka(v.local.brokers, 'notify-stats-bench', logger).admin();
     await admin.connect();
     try {
-      await admin.deleteGroups([INGEST_GROUP_ID]).catch(() => undefined);
-      const dataDir = tempDir('bench-codecs-ingest');
-      const env: NodeJS.ProcessEnv = { ...process.env, KAFKA_BROKERS: v.local.brokers.join(','), DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
-      const la = load();
-      const started = performance.now();
-      const child = spawn(process.execPath, [CLI, 'ingest'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-      let err = '';
-      child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
-      const exited = new Promise<number | string | null>((r) => child.on('exit', (c, s) => r(c ?? s)));
-      const pid = child.pid as number;
-      const rss = samplePeakRss(pid, 200);
-      const rssSamples: number[] = [];
-      const sampler = setInterval(() => {
-        try {
-          rssSamples.push(rssMb(pid));
-        } catch {
-          // exited
-        }
-      }, 1000);
-      let dead = false;
-      void exited.then(() => (dead = true));
-      await waitUntil(
-        `${v.codec}: worker lag 0`,
-        async () => {
-          if (dead) throw new Error(`worker exited before lag 0: ${err.slice(-1000)}`);
-          const lag = await consumerLag(admin, INGEST_GROUP_ID, SOURCE_TOPICS).catch(() => []);
-          return lag.length > 0 && lag.every((p) => p.lag === 0);
-        },
-        Math.max(300_000, N * 2),
-        250,
-      );
-      const ms = performance.now() - started;
-      const cpuS = cpuSeconds(pid);
-      clearInterval(sampler);
-      const peak = rss.stop();
-      child.kill('SIGTERM');
-      const code = await exited;
-      if (code !== 0) notes.push(`${v.codec}: worker exit ${code}: ${err.slice(-500)}`);
-      if (/not implemented/i.test(err)) notes.push(`${v.codec}: ${err.slice(-500)}`);
-      const { stdout } = await run(TSX, [path.join(ROOT, 'bench/chdb-task.ts'), 'count', path.join(dataDir, 'clickhouse')], { maxBuffer: 16 << 20 });
-      const counted = JSON.parse(stdout.trim().split('\n').pop() ?? '{}') as { rows: number; unique_events: number };
-      rmSync(dataDir, { recursive: true, force: true });
+      const d = await drainWithWorker({ brokers: v.local.brokers, admin, label: v.codec, timeoutMs: Math.max(300_000, N * 2) });
+      if (d.exit !== 0) notes.push(`${v.codec}: worker exit ${d.exit}: ${d.stderr.slice(-500)}`);
+      if (/not implemented/i.test(d.stderr)) notes.push(`${v.codec}: ${d.stderr.slice(-500)}`);
+      const { ms, cpuS } = d;
       const r = {
         ms: Math.round(ms),
         status_events_per_s: Math.round(v.statusMessages / (ms / 1000)),
         events_per_s: Math.round(v.allMessages / (ms / 1000)),
         cpu_s: round(cpuS, 2),
         cpu_us_per_event: round((cpuS / v.allMessages) * 1e6, 1),
-        rows: counted.rows,
-        peak_rss_mb: Math.round(peak),
-        median_rss_mb: round(median(rssSamples) ?? 0),
-        load_at_start: la,
-        exit: code,
+        rows: d.rows,
+        peak_rss_mb: d.peakRssMb,
+        median_rss_mb: d.medianRssMb,
+        load_at_start: d.loadAtStart,
+        exit: d.exit,
       };
-      if (counted.rows !== v.statusMessages) notes.push(`${v.codec}: ${counted.rows} rows for ${v.statusMessages} status events`);
+      if (d.rows !== v.statusMessages) notes.push(`${v.codec}: ${d.rows} rows for ${v.statusMessages} status events`);
       log(`${v.codec}: ${JSON.stringify(r)}`);
       return r;
     } finally {

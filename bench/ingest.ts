@@ -6,19 +6,17 @@
 //
 // `--events 10000000 --runs 1 --no-engine --no-profile --result memory` is the memory benchmark:
 // the worker's RSS while it drains a 10M-message backlog.
-import { execFile, spawn } from 'node:child_process';
 import { readdirSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { SOURCE_TOPICS, TOPICS } from '@notify-stats/events';
-import { INGEST_GROUP_ID, consumerLag, createKafka, ensureTopics } from '@notify-stats/kafka';
+import { createKafka, ensureTopics } from '@notify-stats/kafka';
 import { produce } from '@notify-stats/loadgen';
 import { startLocalKafka } from '@notify-stats/local-kafka';
 import { createLogger } from '@notify-stats/runtime';
 import { summarise } from './cpuprofile-summary.ts';
-import { RESULTS_DIR, ROOT, benchArgs, load, log, machine, median, round, waitUntil, writeResult } from './lib.ts';
+import { chdbTask, drainWithWorker } from './drain.ts';
+import { RESULTS_DIR, ROOT, benchArgs, load, log, machine, median, round, writeResult } from './lib.ts';
 import { tempDir } from '../test/support/broker.ts';
-import { rssMb, samplePeakRss } from '../test/support/rss.ts';
 
 const args = benchArgs({
   events: { type: 'string' },
@@ -30,16 +28,6 @@ const args = benchArgs({
 const N = Number(args.events ?? (args.quick ? 100_000 : 2_000_000));
 const RUNS = Number(args.runs ?? (args.quick ? 1 : 3));
 const ENGINE_CONSUMERS = Number(args['engine-consumers']);
-const CLI = path.join(ROOT, 'bin/notify-stats.mjs');
-const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
-const run = promisify(execFile);
-
-async function chdbTask(...a: string[]): Promise<Record<string, unknown>> {
-  const { stdout } = await run(TSX, [path.join(ROOT, 'bench/chdb-task.ts'), ...a], { maxBuffer: 64 << 20, timeout: 1_800_000 });
-  const line = stdout.trim().split('\n').pop() ?? '{}';
-  return JSON.parse(line) as Record<string, unknown>;
-}
-
 const loadAtStart = load();
 const logger = createLogger('bench', {});
 logger.level = 'error';
@@ -63,52 +51,21 @@ try {
   log(`produced ${produced.acknowledged.toLocaleString()} messages in ${Math.round(produceMs)} ms (${statusMessages.toLocaleString()} status events)`);
 
   const worker = async (profileDir?: string) => {
-    await admin.deleteGroups([INGEST_GROUP_ID]).catch(() => undefined);
-    const dataDir = tempDir('bench-ingest');
-    const env: NodeJS.ProcessEnv = { ...process.env, KAFKA_BROKERS: brokers, DATA_DIR: dataDir, LOG_LEVEL: 'warn' };
     // Node 20 refuses --cpu-prof in NODE_OPTIONS ("not allowed"), so it goes on the command line.
     const nodeArgs = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
-    const la = load();
-    const started = performance.now();
-    const child = spawn(process.execPath, [...nodeArgs, CLI, 'ingest'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-4000)));
-    const exited = new Promise<number | string | null>((r) => child.on('exit', (c, s) => r(c ?? s)));
-    const rss = samplePeakRss(child.pid as number, 200);
-    const rssSamples: number[] = [];
-    const sampler = setInterval(() => {
-      try {
-        rssSamples.push(rssMb(child.pid as number));
-      } catch {
-        // exited
-      }
-    }, 1000);
-    let dead = false;
-    void exited.then(() => (dead = true));
-    await waitUntil('worker lag 0', async () => {
-      if (dead) throw new Error(`worker exited before lag 0: ${err.slice(-1000)}`);
-      // Transient coordinator errors (e.g. NOT_COORDINATOR_FOR_GROUP while the group forms) are retried.
-      const lag = await consumerLag(admin, INGEST_GROUP_ID, SOURCE_TOPICS).catch(() => []);
-      return lag.length > 0 && lag.every((p) => p.lag === 0);
-    }, Math.max(300_000, N * 2), 250);
-    const ms = performance.now() - started;
-    clearInterval(sampler);
-    const peak = rss.stop();
-    child.kill('SIGTERM');
-    const code = await exited;
-    if (code !== 0) notes.push(`worker exit ${code}: ${err.slice(-500)}`);
-    const counted = await chdbTask('count', path.join(dataDir, 'clickhouse'));
-    rmSync(dataDir, { recursive: true, force: true });
+    const d = await drainWithWorker({ brokers: local.brokers, admin, label: 'ingest', timeoutMs: Math.max(300_000, N * 2), nodeArgs });
+    if (d.exit !== 0) notes.push(`worker exit ${d.exit}: ${d.stderr.slice(-500)}`);
+    const ms = d.ms;
     const r = {
       ms: Math.round(ms),
       events_per_s: Math.round(allMessages / (ms / 1000)),
       status_events_per_s: Math.round(statusMessages / (ms / 1000)),
-      rows: counted.rows,
-      unique_events: counted.unique_events,
-      peak_rss_mb: Math.round(peak),
-      median_rss_mb: round(median(rssSamples) ?? 0),
-      load_at_start: la,
-      exit: code,
+      rows: d.rows,
+      unique_events: d.uniqueEvents,
+      peak_rss_mb: d.peakRssMb,
+      median_rss_mb: d.medianRssMb,
+      load_at_start: d.loadAtStart,
+      exit: d.exit,
     };
     log(`worker: ${JSON.stringify(r)}`);
     return r;
