@@ -1,12 +1,10 @@
-import { sleep } from '@notify-stats/runtime';
-import { deadLetterHeaders, type BatchOutcome, type DeadLetter, type IncomingMessage } from './process-batch.ts';
+import { backoffMs as exponentialBackoffMs, sleep } from '@notify-stats/runtime';
+import { deadLetterOf, type BatchOutcome, type DeadLetter, type IncomingMessage } from './process-batch.ts';
 import { RowsNotStored, type BatchSink } from './sink.ts';
 import { classifyStorageError, engineErrorType, type StorageFailureKind } from './storage-errors.ts';
 
 /** An engine exception no policy knows is retried this many times before it is treated as the data's fault. */
 const UNKNOWN_ATTEMPTS = 3;
-const BACKOFF_BASE_MS = 200;
-const BACKOFF_MAX_MS = 10_000;
 
 export interface ChunkWriterDeps {
   sink: BatchSink;
@@ -28,9 +26,8 @@ export interface ChunkWritten {
   refused: number;
 }
 
-/** Full jitter over a capped exponential: retries of many partitions do not beat in step. */
-export const backoffMs = (attempt: number, random = Math.random) =>
-  Math.round(random() * Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1)));
+/** Full jitter over the capped exponential: retries of many partitions do not beat in step. */
+export const backoffMs = (attempt: number, random = Math.random) => exponentialBackoffMs(attempt, { random });
 
 const empty = (deadLetters: DeadLetter[]): BatchOutcome => ({
   notificationEvents: [],
@@ -89,13 +86,7 @@ async function isolate(messages: readonly IncomingMessage[], cause: unknown, typ
   if (messages.length === 1) {
     const message = messages[0] as IncomingMessage;
     const reason = `storage refused the message: ${String((cause as Error)?.message ?? cause).slice(0, 500)}`;
-    const letter: DeadLetter = {
-      key: message.key,
-      value: message.value,
-      reason,
-      offset: message.offset,
-      headers: deadLetterHeaders(message, reason, deps.topic, deps.partition, (deps.now ?? (() => new Date()))()),
-    };
+    const letter = deadLetterOf(message, reason, deps.topic, deps.partition, (deps.now ?? (() => new Date()))());
     const written = await writePart(messages, empty([letter]), type, deps);
     return { stored: 0, deadLettered: written.deadLettered, refused: 1 };
   }

@@ -74,14 +74,7 @@ export function processBatch(
     out.reference.set(type, rows);
   };
 
-  const deadLetter = (message: IncomingMessage, reason: string) =>
-    out.deadLetters.push({
-      key: message.key,
-      value: message.value,
-      reason,
-      offset: message.offset,
-      headers: deadLetterHeaders(message, reason, topic, partition, now()),
-    });
+  const deadLetter = (message: IncomingMessage, reason: string) => out.deadLetters.push(deadLetterOf(message, reason, topic, partition, now()));
 
   for (const message of messages) {
     // Whatever one message does (a date no calendar holds, a value no row can take), it becomes
@@ -142,15 +135,21 @@ export function processBatch(
   return out;
 }
 
-/** The message's own headers, plus where it came from and why it was refused (DLQ_HEADERS). */
-export function deadLetterHeaders(message: IncomingMessage, reason: string, topic: string, partition: number, at: Date): IHeaders {
+/** A message refused for `reason`: its own key, value and headers, plus where it came from and why (DLQ_HEADERS). */
+export function deadLetterOf(message: IncomingMessage, reason: string, topic: string, partition: number, at: Date): DeadLetter {
   return {
-    ...message.headers,
-    [DLQ_HEADERS.reason]: reason,
-    [DLQ_HEADERS.sourceTopic]: topic,
-    [DLQ_HEADERS.sourcePartition]: String(partition),
-    [DLQ_HEADERS.sourceOffset]: message.offset,
-    [DLQ_HEADERS.failedAt]: at.toISOString(),
+    key: message.key,
+    value: message.value,
+    reason,
+    offset: message.offset,
+    headers: {
+      ...message.headers,
+      [DLQ_HEADERS.reason]: reason,
+      [DLQ_HEADERS.sourceTopic]: topic,
+      [DLQ_HEADERS.sourcePartition]: String(partition),
+      [DLQ_HEADERS.sourceOffset]: message.offset,
+      [DLQ_HEADERS.failedAt]: at.toISOString(),
+    },
   };
 }
 

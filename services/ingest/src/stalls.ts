@@ -13,6 +13,8 @@ export interface PartitionStall {
 }
 
 interface Streak {
+  topic: string;
+  partition: number;
   sinceMs: number;
   reason: string;
 }
@@ -30,37 +32,37 @@ export class StallTracker {
   ) {}
 
   failed(topic: string, partition: number, err: unknown): void {
-    const key = `${topic}\u0000${partition}`;
     const reason = String((err as Error)?.message ?? err).slice(0, 300);
-    const streak = this.streaks.get(key);
-    if (streak) streak.reason = reason;
-    else this.streaks.set(key, { sinceMs: this.now(), reason });
-    ingestMetrics.stalledSeconds.set({ topic, partition: String(partition) }, (this.now() - (streak?.sinceMs ?? this.now())) / 1000);
+    const key = `${topic}[${partition}]`;
+    const streak = this.streaks.get(key) ?? { topic, partition, sinceMs: this.now(), reason };
+    streak.reason = reason;
+    this.streaks.set(key, streak);
+    this.gauge(streak, this.now() - streak.sinceMs);
   }
 
   progressed(topic: string, partition: number): void {
-    if (this.streaks.delete(`${topic}\u0000${partition}`)) ingestMetrics.stalledSeconds.set({ topic, partition: String(partition) }, 0);
+    const key = `${topic}[${partition}]`;
+    const streak = this.streaks.get(key);
+    if (!streak) return;
+    this.streaks.delete(key);
+    this.gauge(streak, 0);
   }
 
   failing(): PartitionStall[] {
     const now = this.now();
-    return [...this.streaks].map(([key, s]) => {
-      const [topic = '', partition = '0'] = key.split('\u0000');
+    return [...this.streaks.values()].map((s) => {
       const failingForMs = now - s.sinceMs;
-      ingestMetrics.stalledSeconds.set({ topic, partition }, failingForMs / 1000);
-      return { topic, partition: Number(partition), since: new Date(s.sinceMs).toISOString(), failingForMs, reason: s.reason, stalled: failingForMs >= this.stallAfterMs };
+      this.gauge(s, failingForMs);
+      return { topic: s.topic, partition: s.partition, since: new Date(s.sinceMs).toISOString(), failingForMs, reason: s.reason, stalled: failingForMs >= this.stallAfterMs };
     });
   }
 
-  stalled(): PartitionStall[] {
-    return this.failing().filter((s) => s.stalled);
+  clear(): void {
+    for (const s of this.streaks.values()) this.gauge(s, 0);
+    this.streaks.clear();
   }
 
-  clear(): void {
-    for (const key of this.streaks.keys()) {
-      const [topic = '', partition = '0'] = key.split('\u0000');
-      ingestMetrics.stalledSeconds.set({ topic, partition }, 0);
-    }
-    this.streaks.clear();
+  private gauge(s: Streak, failingForMs: number): void {
+    ingestMetrics.stalledSeconds.set({ topic: s.topic, partition: String(s.partition) }, failingForMs / 1000);
   }
 }
