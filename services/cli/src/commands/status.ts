@@ -2,7 +2,7 @@ import { lastBuilds, pendingDays, readState, STATE_KEYS } from '@notify-stats/cl
 import { INGEST_GROUP_ID, kafkaStatus, type KafkaStatus } from '@notify-stats/kafka';
 import { createLogger, parseEnv } from '@notify-stats/runtime';
 import { openMigratedClickhouse } from '../connections.ts';
-import { apiEnv } from '../env.ts';
+import { apiEnv, type ApiEnv } from '../env.ts';
 import { operatorKafka, print, printJson } from '../kafka-cli.ts';
 import { PipelineUnreachable, operatorTarget, pipelineJson } from '../pipeline-api.ts';
 
@@ -14,34 +14,18 @@ interface RollupStatus {
 
 interface IngestStall { topic: string; partition: number; since: string; failingForMs: number; reason: string; stalled: boolean }
 
-/** Partitions whose writes are failing, as the running pipeline knows them (null: no pipeline answers). */
-async function ingestStalls(api: string | undefined): Promise<IngestStall[] | null> {
-  const env = parseEnv(apiEnv);
+/** The running pipeline's own account (rollups, failing writes); null when no pipeline answers. */
+async function runningPipeline(env: ApiEnv, api: string | undefined): Promise<{ rollups: RollupStatus; ingest?: { stalls?: IngestStall[] } } | null> {
   try {
-    const status = await pipelineJson<{ ingest?: { stalls?: IngestStall[] } }>(
-      operatorTarget(env, api),
-      'GET',
-      '/admin/pipeline/status',
-    );
-    return status.ingest?.stalls ?? null;
+    return await pipelineJson(operatorTarget(env, api), 'GET', '/admin/pipeline/status');
   } catch (err) {
     if (err instanceof PipelineUnreachable || String(err).includes(' 503 ')) return null;
     throw err;
   }
 }
 
-/** Where the rollups stand: from the running pipeline if there is one, else from ClickHouse itself. */
-async function rollupStatus(api: string | undefined): Promise<RollupStatus> {
-  const env = parseEnv(apiEnv);
-  try {
-    return await pipelineJson<RollupStatus>(
-      operatorTarget(env, api),
-      'GET',
-      '/admin/rollups/status',
-    );
-  } catch (err) {
-    if (!(err instanceof PipelineUnreachable) && !String(err).includes(' 503 ')) throw err;
-  }
+/** Where the rollups stand when no pipeline answers: from ClickHouse itself. */
+async function rollupStatusFromClickhouse(env: ApiEnv): Promise<RollupStatus> {
   const ch = await openMigratedClickhouse(env, createLogger('status'));
   try {
     return {
@@ -63,8 +47,10 @@ export async function statusCommand(opts: { json?: boolean; api?: string }): Pro
   } finally {
     await admin.disconnect();
   }
-  const rollups = await rollupStatus(opts.api);
-  const stalls = await ingestStalls(opts.api);
+  const env = parseEnv(apiEnv);
+  const running = await runningPipeline(env, opts.api);
+  const rollups = running?.rollups ?? (await rollupStatusFromClickhouse(env));
+  const stalls = running?.ingest?.stalls ?? null;
   // Scripts and probes read the exit code: a stalled partition is a failure to act on.
   if (stalls?.some((s) => s.stalled)) process.exitCode = 1;
   if (opts.json) return printJson({ kafka, rollups, ingest: { stalls } });
