@@ -17,3 +17,4 @@ export * from './tables/reference.ts';
 export * from './tables/dirty-days.ts';
 export * from './tables/day-builds.ts';
 export * from './tables/pipeline-state.ts';
+export * from './tables/rollup-cycles.ts';

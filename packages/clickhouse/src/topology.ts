@@ -84,9 +84,21 @@ export const PLACEMENT: Readonly<Record<string, Placement>> = {
   ref_sms_rates: { kind: 'replicated', why: 'reference data, joined locally by the billing rollup' },
   ref_letter_rates: { kind: 'replicated', why: 'reference data, joined locally by the billing and despatch rollups' },
   ref_api_keys: { kind: 'replicated', why: 'reference data, read locally by the api' },
-  fact_notification_status: { kind: 'replicated', why: 'REPLACE PARTITION is one replicated operation; reports read locally' },
-  fact_billing: { kind: 'replicated', why: 'REPLACE PARTITION is one replicated operation; reports read locally' },
-  fact_letter_despatch: { kind: 'replicated', why: 'REPLACE PARTITION is one replicated operation; reports read locally' },
+  fact_notification_status: { kind: 'replicated', why: 'a cycle writes one part, deduplicated by token on every replica; reports read locally' },
+  fact_billing: { kind: 'replicated', why: 'a cycle writes one part, deduplicated by token on every replica; reports read locally' },
+  fact_letter_despatch: { kind: 'replicated', why: 'a cycle writes one part, deduplicated by token on every replica; reports read locally' },
+  notification_changes: { kind: 'sharded', shardKey: BY_NOTIFICATION, why: 'filled by notification_changes_mv on the shard of its notification' },
+  notification_changes_mv: { kind: 'view', why: 'notification_events_local -> notification_changes_local on each node' },
+  despatch_changes: { kind: 'sharded', shardKey: BY_NOTIFICATION, why: 'co-sharded with letter_despatches, which its view fills' },
+  letter_despatches_mv: { kind: 'view', why: 'despatch_changes_local -> letter_despatches_local on each node' },
+  counted_notifications: { kind: 'sharded', shardKey: BY_NOTIFICATION, why: 'one row per notification, looked up by notification_id' },
+  counted_despatches: { kind: 'sharded', shardKey: BY_NOTIFICATION, why: 'one row per letter, looked up by notification_id' },
+  rollup_staged_snapshots: { kind: 'replicated', why: "a cycle's staged work: small, read back by whichever node applies it" },
+  rollup_staged_despatches: { kind: 'replicated', why: "a cycle's staged work: small, read back by whichever node applies it" },
+  rollup_staged_status: { kind: 'replicated', why: "a cycle's staged work: small, read back by whichever node applies it" },
+  rollup_staged_billing: { kind: 'replicated', why: "a cycle's staged work: small, read back by whichever node applies it" },
+  rollup_staged_despatch: { kind: 'replicated', why: "a cycle's staged work: small, read back by whichever node applies it" },
+  rollup_cycles: { kind: 'replicated', why: 'bookkeeping: small, read by rollups and api' },
   dirty_days: { kind: 'replicated', why: 'bookkeeping: small, read by every rollup' },
   day_builds: { kind: 'replicated', why: 'bookkeeping: small, read by rollups and api' },
   pipeline_state: { kind: 'replicated', why: 'bookkeeping: small' },
@@ -161,6 +173,7 @@ function splitTopLevel(inside: string): string[] {
   return parts.map((p) => p.trim()).filter(Boolean);
 }
 
+const DROP_TABLE = /^DROP\s+TABLE\s+IF\s+EXISTS\s+([A-Za-z_][A-Za-z0-9_]*)$/i;
 const CREATE_TABLE = /^CREATE\s+TABLE\s+(IF\s+NOT\s+EXISTS\s+)?([A-Za-z_][A-Za-z0-9_.]*)/i;
 const CREATE_MV = /^(CREATE\s+MATERIALIZED\s+VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?)([A-Za-z_][A-Za-z0-9_.]*)(\s+TO\s+)([A-Za-z_][A-Za-z0-9_.]*)(\s+AS\s)/i;
 
@@ -287,6 +300,12 @@ function renderView(statement: string, t: Extract<Topology, { kind: 'cluster' }>
   return [rendered];
 }
 
+/** A dropped table goes on every node, its Distributed table first when it is sharded. */
+function renderDrop(table: string, t: Extract<Topology, { kind: 'cluster' }>): string[] {
+  const names = placementOf(table).kind === 'sharded' ? [table, localTableName(table)] : [table];
+  return names.map((name) => `DROP TABLE IF EXISTS ${name} ${onCluster(t.cluster)} SYNC`);
+}
+
 /**
  * The statement(s) to run for one migration statement. Single node: `[statement]`, unchanged.
  * Cluster: `CREATE TABLE` -> the Replicated local table (and a Distributed table for a sharded
@@ -299,8 +318,10 @@ export function renderForTopology(statement: string, topology: Topology): string
   const text = statement.trim();
   if (CREATE_MV.test(text)) return renderView(text, topology);
   if (CREATE_TABLE.test(text)) return renderTable(text, topology);
+  const drop = DROP_TABLE.exec(text);
+  if (drop?.[1]) return renderDrop(drop[1], topology);
   throw new Error(
-    `cluster mode renders CREATE TABLE and CREATE MATERIALIZED VIEW only; extend renderForTopology for: ${text.slice(0, 80)}`,
+    `cluster mode renders CREATE TABLE, CREATE MATERIALIZED VIEW and DROP TABLE IF EXISTS only; extend renderForTopology for: ${text.slice(0, 80)}`,
   );
 }
 

@@ -99,13 +99,10 @@ export function processBatch(
       case 'status': {
         const row = notificationEventRow(decoded.event, { partition, offset: message.offset });
         out.notificationEvents.push(row);
-        mark('day', row.created_day);
-        if (row.notification_type === 'letter') mark('letters', row.created_day);
         return;
       }
       case 'despatch':
-        out.letterDespatches.push(letterDespatchRow(decoded.event));
-        mark('despatch', decoded.event.despatched_on);
+        out.letterDespatches.push(letterDespatchRow(decoded.event, { partition, offset: message.offset }));
         return;
       case 'inbound':
         out.inboundSms.push(inboundSmsRow(decoded.event));

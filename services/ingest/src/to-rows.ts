@@ -32,7 +32,11 @@ export function notificationEventRow(e: NotificationStatusEvent, origin: Origin)
   };
 }
 
-export const letterDespatchRow = (e: LetterDespatchEvent): LetterDespatchRow => ({ ...e });
+export const letterDespatchRow = (e: LetterDespatchEvent, origin: Origin): LetterDespatchRow => ({
+  ...e,
+  source_partition: origin.partition,
+  source_offset: origin.offset,
+});
 
 export const inboundSmsRow = (e: InboundSmsEvent): InboundSmsRow => ({
   event_id: e.event_id,

@@ -172,11 +172,8 @@ describe('notification status batch', () => {
     expect(Object.keys(originalHeaders).sort()).toEqual(['traceparent', 'x-producer']);
   });
 
-  it('dirty marks: day for every created day, letters for letter created days, de-duplicated', () => {
-    expect(markKeys(out.dirty)).toEqual(
-      ['day|2024-01-10', 'day|2024-03-30', 'day|2024-04-01', 'letters|2024-03-30', 'letters|2024-04-01'].sort(),
-    );
-    expect(new Set(markKeys(out.dirty)).size).toBe(out.dirty.length);
+  it('status events mark nothing: the rollups read them from their change log by Kafka position', () => {
+    expect(out.dirty).toEqual([]);
   });
 });
 
@@ -227,7 +224,6 @@ describe('created_day across the clock changes', () => {
   it.each(table)('%s -> %s', (createdAt, day) => {
     const out = processBatch(TOPICS.notificationStatus, 0, [msg('9', U2, status({ created_at: createdAt }))], { now });
     expect(out.notificationEvents[0]?.created_day).toBe(day);
-    expect(out.dirty).toEqual([{ scope: 'day', day }]);
   });
 });
 
@@ -250,16 +246,16 @@ describe('letter despatch batch', () => {
   it('rows and counts', () => {
     expect(out.valid).toBe(3);
     expect(out.letterDespatches).toEqual([
-      { event_id: U1, notification_id: U2, despatched_on: '2024-04-02', cost_threshold: 'sorted' },
-      { event_id: U4, notification_id: U3, despatched_on: '2024-04-02', cost_threshold: 'unsorted' },
-      { event_id: U6, notification_id: U5, despatched_on: '2024-04-03', cost_threshold: 'sorted' },
+      { event_id: U1, notification_id: U2, despatched_on: '2024-04-02', cost_threshold: 'sorted', source_partition: 1, source_offset: '10' },
+      { event_id: U4, notification_id: U3, despatched_on: '2024-04-02', cost_threshold: 'unsorted', source_partition: 1, source_offset: '11' },
+      { event_id: U6, notification_id: U5, despatched_on: '2024-04-03', cost_threshold: 'sorted', source_partition: 1, source_offset: '12' },
     ]);
     expect(out.notificationEvents).toEqual([]);
     expect(out.inboundSms).toEqual([]);
   });
 
-  it('despatch marks for each despatch day, once each', () => {
-    expect(markKeys(out.dirty)).toEqual(['despatch|2024-04-02', 'despatch|2024-04-03']);
+  it('despatches mark nothing: the rollups read them from their change log by Kafka position', () => {
+    expect(out.dirty).toEqual([]);
   });
 
   it('invalid despatches become dead letters naming the field', () => {

@@ -1,41 +1,14 @@
-import { markDirty, type ClickHouseClient, type DirtyMark } from '@notify-stats/clickhouse';
 import { daysInRange } from '@notify-stats/london';
-import type { BuiltDay } from './builder.ts';
-import type { RollupRunner } from './runner.ts';
+import type { RepairProgress, RollupRunner } from './runner.ts';
 
-export interface BackfillProgress {
-  done: number;
-  total: number;
-  last?: BuiltDay;
-}
-
-export const backfillMarks = (from: string, to: string): DirtyMark[] =>
-  daysInRange(from, to).flatMap((day) => [
-    { scope: 'day' as const, day },
-    { scope: 'despatch' as const, day },
-  ]);
+export type BackfillProgress = RepairProgress;
 
 /**
- * Rebuilds a date range by marking it dirty and draining through the runner, so a backfill
- * takes the same path (and the same lock) as the automatic rebuilds and can run beside them.
+ * Repairs every day of a date range (newest first: those are the days people look at), through
+ * the runner's queue, so a backfill takes the same path and the same lease as the cycles and
+ * runs between them. Resolves once the last day is repaired; someone must be driving the
+ * runner (the rollups service's loop, or `runPending`).
  */
-export async function backfill(
-  client: ClickHouseClient,
-  runner: RollupRunner,
-  from: string,
-  to: string,
-  onProgress?: (p: BackfillProgress) => void,
-): Promise<BuiltDay[]> {
-  const marks = backfillMarks(from, to);
-  const wanted = new Set(marks.map((m) => `${m.scope}|${m.day}`));
-  const total = wanted.size;
-  let done = 0;
-  await markDirty(client, marks);
-  onProgress?.({ done, total });
-  const built = await runner.runPending((b) => {
-    if (wanted.delete(`${b.scope}|${b.day}`)) onProgress?.({ done: ++done, total, last: b });
-  });
-  // Days a concurrent cycle built first are done too.
-  if (done < total) onProgress?.({ done: total, total });
-  return built;
+export function backfill(runner: RollupRunner, from: string, to: string, onProgress?: (p: BackfillProgress) => void): Promise<void> {
+  return runner.repair(daysInRange(from, to).reverse(), onProgress);
 }

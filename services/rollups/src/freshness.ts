@@ -1,5 +1,5 @@
 import type { Admin } from 'kafkajs';
-import { committedOffsets, endOffsets } from '@notify-stats/kafka';
+import { endOffsets } from '@notify-stats/kafka';
 
 interface Probe {
   at: number;
@@ -7,17 +7,17 @@ interface Probe {
 }
 
 /**
- * Finds the time up to which every produced event has been ingested. A probe notes the time and
+ * Finds the time up to which every produced event is in the facts. A probe notes the time and
  * then the topics' end offsets: whatever was acknowledged before that time lies below those
- * offsets. Once the ingest group's committed offsets reach them, the raw layer (and the dirty
- * marks, written before each commit) hold everything produced before the probe's time.
+ * offsets. Once the processed positions reach them (the rollups' own positions for the topics
+ * they read by window, the ingest group's commit, read before the cycle, for the others), the
+ * facts hold everything produced before the probe's time.
  */
 export class IngestProgress {
   private probes: Probe[] = [];
 
   constructor(
     private readonly admin: Admin,
-    private readonly groupId: string,
     private readonly topics: readonly string[],
     private readonly maxProbes = 120,
   ) {}
@@ -29,12 +29,11 @@ export class IngestProgress {
   }
 
   /** The newest probe time the ingest has caught up with, or null if none yet. */
-  async caughtUpTo(): Promise<number | null> {
-    const committed = await committedOffsets(this.admin, this.groupId, this.topics);
+  caughtUpTo(processed: ReadonlyMap<string, number>): number | null {
     let newest: number | null = null;
     let newestIndex = -1;
     this.probes.forEach((p, i) => {
-      const reached = [...p.ends].every(([tp, end]) => (committed.get(tp) ?? 0) >= end);
+      const reached = [...p.ends].every(([tp, end]) => (processed.get(tp) ?? 0) >= end);
       if (reached) {
         newest = p.at;
         newestIndex = i;

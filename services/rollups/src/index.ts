@@ -1,6 +1,7 @@
 export { startRollups, type RollupsHandle, type RollupsOptions } from './service.ts';
-export { backfill, backfillMarks, type BackfillProgress } from './backfill.ts';
-export { RollupRunner } from './runner.ts';
-export { buildDay, type BuiltDay, type BuildScope } from './builder.ts';
-export { Staging, FACT_TABLES, type FactTable } from './staging.ts';
+export { backfill, type BackfillProgress } from './backfill.ts';
+export { RollupRunner, type RunnerOptions, type RunOnceResult, type RepairProgress } from './runner.ts';
+export { RollupLease, LeaseHeldError } from './lease.ts';
 export { IngestProgress } from './freshness.ts';
+export { FACT_TABLES, VERSION, DESPATCH_VERSION } from './snapshot-sql.ts';
+export { WINDOW_TOPICS, type Positions } from './positions.ts';

@@ -1,63 +1,206 @@
-import { SINGLE_NODE, pendingDays, type ClickHouseClient, type PendingDay, type Topology } from '@notify-stats/clickhouse';
+import { lastCycle, queryRows, type ClickHouseClient } from '@notify-stats/clickhouse';
 import type { Logger } from '@notify-stats/runtime';
-import { buildDay, type BuildScope, type BuiltDay } from './builder.ts';
-import { despatchNeighbours, expandMarks } from './expand.ts';
+import { applyStaged, runCycle, type CycleHooks, type CyclePlan, type CycleResult } from './cycle.ts';
+import { RollupLease } from './lease.ts';
 import { rollupMetrics } from './metrics.ts';
-import { Staging } from './staging.ts';
+import { changeLogEnds, nextWindow, positionsFromJson, positionsToJson, type Positions } from './positions.ts';
+import { repricePending } from './reprice.ts';
+import { planDay, slicePlan, type RepairTask } from './repair.ts';
 
-// Expanding rate marks creates new marks; a few rounds settle any chain of them.
-const MAX_ROUNDS = 4;
+export interface RunnerOptions {
+  /** Committed offsets of the ingest group (the end of the next window); default: the change logs' ends. */
+  committed?: () => Promise<Positions>;
+  /** Offsets per partition one cycle reads at most (a long stop is caught up in bounded cycles). */
+  windowCap?: number;
+  hooks?: CycleHooks;
+  /** The lease that keeps a second runner from publishing; null only where one runner is certain (tests). */
+  lease?: RollupLease | null;
+}
 
-const isBuildScope = (m: PendingDay): m is PendingDay & { scope: BuildScope } => m.scope === 'day' || m.scope === 'despatch';
+export interface RunOnceResult {
+  cycles: CycleResult[];
+  repriced: number;
+  /** Offsets the window cycle read (0: the facts had caught up with the commit). */
+  windowSize: number;
+  /** Whether the window stopped at the cap, so that more is already waiting. */
+  capped: boolean;
+  repairsLeft: number;
+}
+
+export interface RepairProgress {
+  done: number;
+  total: number;
+  day?: string;
+}
+
+interface RepairJob {
+  done: number;
+  days: string[];
+  onProgress?: ((p: RepairProgress) => void) | undefined;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
 
 /**
- * Drains pending dirty days. Runs in this process are serialised, so two builds of one day never
- * interleave; a second process must not run a RollupRunner against the same database (run one
- * rollups service, and route backfills through it: see the CLI's `rollup` command).
+ * Keeps the facts equal to what is counted, cycle by cycle. Each `runOnce` (serialised in this
+ * process, and across processes by the lease): finishes a cycle a crash left staged, re-prices
+ * for late rates, runs one cycle over the window of new events, then one slice of any queued
+ * repair, so a repair of a year never holds the window cycles back for longer than one slice.
  */
 export class RollupRunner {
   private tail: Promise<unknown> = Promise.resolve();
+  private processed: Positions | null = null;
+  private nextCycle = 1;
+  /** Repair work: a day to plan (its slices go to the front when it is planned), or a slice. */
+  private readonly queue: Array<{ task: RepairTask | { kind: 'plan'; day: string }; job: RepairJob }> = [];
+  private readonly lease: RollupLease | null;
+  private readonly runnerName: string;
 
   constructor(
     private readonly client: ClickHouseClient,
     private readonly logger: Logger,
-    private readonly topology: Topology = SINGLE_NODE,
-  ) {}
+    private readonly opts: RunnerOptions = {},
+  ) {
+    this.lease = opts.lease === undefined ? new RollupLease(client) : opts.lease;
+    this.runnerName = this.lease?.holder ?? `pid ${process.pid}`;
+  }
 
-  runPending(onBuilt?: (b: BuiltDay) => void): Promise<BuiltDay[]> {
-    const run = this.tail.then(() => this.drain(onBuilt));
+  /** Positions processed so far (null before the first run). */
+  positions(): Positions | null {
+    return this.processed && new Map(this.processed);
+  }
+
+  runOnce(committed?: Positions): Promise<RunOnceResult> {
+    const run = this.tail.then(() => this.once(committed));
     this.tail = run.catch(() => undefined);
     return run;
   }
 
-  private async drain(onBuilt?: (b: BuiltDay) => void): Promise<BuiltDay[]> {
-    const built: BuiltDay[] = [];
-    let staging: Staging | undefined;
+  /** Runs until the window is empty and every queued repair is done. */
+  async runPending(): Promise<RunOnceResult[]> {
+    const results: RunOnceResult[] = [];
+    for (;;) {
+      const r = await this.runOnce();
+      results.push(r);
+      if (!r.capped && r.repairsLeft === 0) return results;
+    }
+  }
+
+  /**
+   * Queues a repair of every day in the list and resolves once it is done. The slices run
+   * between window cycles: a service's loop drives them, or the caller through runPending().
+   */
+  repair(days: readonly string[], onProgress?: (p: RepairProgress) => void): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const job: RepairJob = { done: 0, days: [...days], onProgress, resolve, reject };
+      onProgress?.({ done: 0, total: days.length });
+      if (days.length === 0) return resolve();
+      for (const day of days) this.queue.push({ task: { kind: 'plan', day }, job });
+    });
+  }
+
+  async release(): Promise<void> {
+    await this.lease?.release();
+  }
+
+  private ctx() {
+    return { client: this.client, runner: this.runnerName, hooks: this.opts.hooks };
+  }
+
+  /** Picks up where the last runner stopped: its staged cycle is applied, never recomputed. */
+  private async recover(): Promise<void> {
+    const last = await lastCycle(this.client);
+    if (last?.phase === 'staged') {
+      this.logger.info({ cycle: last.cycle, kind: last.kind }, 'applying a cycle a stopped runner left staged');
+      await applyStaged(this.ctx(), last);
+    }
+    this.processed = positionsFromJson(last?.positions ?? '');
+    this.nextCycle = (last?.cycle ?? 0) + 1;
+    if (!last) await this.refillFromRawLayer();
+  }
+
+  /**
+   * Facts that were written before incremental rollups existed (migration 0005 emptied them), or
+   * raw events that predate the change logs, are counted by repairing every day the raw layer
+   * holds. On a new pipeline there is nothing to repair.
+   */
+  private async refillFromRawLayer(): Promise<void> {
+    const rows = await queryRows<{ day: string }>(
+      this.client,
+      `SELECT DISTINCT toString(created_day) AS day FROM notification_events
+       UNION DISTINCT SELECT DISTINCT toString(despatched_on) AS day FROM letter_despatches ORDER BY day`,
+    );
+    if (rows.length === 0) return;
+    this.logger.info({ days: rows.length }, 'counting the raw layer from before the incremental rollups');
+    void this.repair(rows.map((r) => r.day)).catch(() => undefined);
+  }
+
+  private async cycle(plan: CyclePlan): Promise<CycleResult> {
+    const started = performance.now();
+    const result = await runCycle(this.ctx(), this.nextCycle, plan);
+    this.nextCycle++;
+    rollupMetrics.cycleSeconds.observe({ kind: plan.kind }, (performance.now() - started) / 1000);
+    return result;
+  }
+
+  private async once(given?: Positions): Promise<RunOnceResult> {
     try {
-      for (let round = 0; round < MAX_ROUNDS; round++) {
-        let pending = await pendingDays(this.client);
-        if (round === 0) rollupMetrics.pendingDays.set(pending.length);
-        if (await expandMarks(this.client, pending)) pending = await pendingDays(this.client);
-        const toBuild = pending.filter(isBuildScope);
-        if (toBuild.length === 0) break;
-        const despatchDays = toBuild.filter((m) => m.scope === 'despatch').map((m) => m.day);
-        const moved = (await despatchNeighbours(this.client, despatchDays)).filter((d) => !despatchDays.includes(d));
-        const work = [...toBuild.map((m) => ({ scope: m.scope, day: m.day })), ...moved.map((day) => ({ scope: 'despatch' as const, day }))];
-        // Newest days first: they are the ones people are looking at.
-        work.sort((a, b) => (a.day < b.day ? 1 : a.day > b.day ? -1 : a.scope.localeCompare(b.scope)));
-        staging ??= await Staging.create(this.client, this.topology);
-        for (const { scope, day } of work) {
-          const result = await buildDay(this.client, staging, scope, day);
-          built.push(result);
-          onBuilt?.(result);
-        }
+      return await this.work(given);
+    } catch (err) {
+      // Whatever failed, the next run starts from the records: a cycle left staged is applied
+      // with its own token, never staged again under a new one.
+      this.processed = null;
+      throw err;
+    }
+  }
+
+  private async work(given?: Positions): Promise<RunOnceResult> {
+    await this.lease?.acquire();
+    if (!this.processed) await this.recover();
+    const repriced = await repricePending(this.client);
+    const committed = given ?? (await (this.opts.committed ?? (() => changeLogEnds(this.client)))());
+    const cap = this.opts.windowCap ?? 200_000;
+    const window = nextWindow(this.processed ?? new Map(), committed, cap);
+    const cycles: CycleResult[] = [];
+    if (window.size > 0) {
+      cycles.push(
+        await this.cycle({
+          kind: 'window',
+          snapshots: window.snapshots,
+          despatches: window.despatches,
+          params: window.params,
+          positions: positionsToJson(window.to),
+        }),
+      );
+      this.processed = window.to;
+    }
+    const next = this.queue.shift();
+    if (next) cycles.push(await this.repairSlice(next));
+    const capped = [...window.to].some(([tp, to]) => (committed.get(tp) ?? 0) > to);
+    return { cycles, repriced, windowSize: window.size, capped, repairsLeft: this.queue.length };
+  }
+
+  private async repairSlice(entry: (typeof this.queue)[number]): Promise<CycleResult> {
+    const { job } = entry;
+    try {
+      let task = entry.task;
+      if (task.kind === 'plan') {
+        const [first, ...rest] = await planDay(this.client, task.day);
+        this.queue.unshift(...rest.map((t) => ({ task: t, job })));
+        task = first as RepairTask;
       }
-    } finally {
-      await staging?.drop().catch((err: unknown) => this.logger.warn({ err }, 'could not drop staging tables'));
+      const result = await this.cycle(slicePlan(task, positionsToJson(this.processed ?? new Map())));
+      if (task.kind === 'correct') {
+        job.done++;
+        job.onProgress?.({ done: job.done, total: job.days.length, day: task.day });
+        if (job.done === job.days.length) job.resolve();
+      }
+      return result;
+    } catch (err) {
+      // The job fails as a whole: its other slices are dropped, and the caller hears why.
+      for (let i = this.queue.length - 1; i >= 0; i--) if (this.queue[i]?.job === job) this.queue.splice(i, 1);
+      job.reject(err);
+      throw err;
     }
-    if (built.length) {
-      this.logger.debug({ days: built.length, ms: built.reduce((s, b) => s + b.durationMs, 0) }, 'rebuilt dirty days');
-    }
-    return built;
   }
 }

@@ -3,105 +3,122 @@ import type { Kafka } from 'kafkajs';
 import {
   STATE_KEYS,
   lastBuilds,
-  markDirty,
-  pendingDays,
+  lastCycle,
   readState,
   writeState,
   type ClickHouseClient,
+  type CycleRecord,
   type DayBuild,
-  type Topology,
 } from '@notify-stats/clickhouse';
 import { SOURCE_TOPICS } from '@notify-stats/events';
-import { INGEST_GROUP_ID } from '@notify-stats/kafka';
-import { addDays, todayInLondon } from '@notify-stats/london';
+import { INGEST_GROUP_ID, committedOffsets } from '@notify-stats/kafka';
+import { addDays, daysInRange, todayInLondon } from '@notify-stats/london';
 import { sleep, type Logger } from '@notify-stats/runtime';
-import type { BuiltDay } from './builder.ts';
-import { backfill, backfillMarks, type BackfillProgress } from './backfill.ts';
+import { backfill, type BackfillProgress } from './backfill.ts';
 import { IngestProgress } from './freshness.ts';
+import type { RollupLease } from './lease.ts';
 import { rollupMetrics } from './metrics.ts';
+import { WINDOW_TOPICS, type Positions } from './positions.ts';
 import { RollupRunner } from './runner.ts';
-import { Staging } from './staging.ts';
 
 export interface RollupsOptions {
   clickhouse: ClickHouseClient;
-  topology?: Topology;
   kafka: Kafka;
   logger: Logger;
   groupId?: string;
   /** Pause between cycles; a cycle also waits for the previous one to finish. */
   intervalMs?: number;
-  /** Cron (Europe/London) of the safety rebuild of recent days; empty disables it. */
+  /** Cron (Europe/London) of the safety repair of recent days; empty disables it. */
   safetyCron?: string;
   safetyDays?: number;
+  /** Tests only: a lease of their own (or none). */
+  lease?: RollupLease | null;
 }
 
 export interface RollupsHandle {
-  /** Marks the days dirty and rebuilds them (and anything else pending) before resolving. */
-  backfill(from: string, to: string, onProgress?: (p: BackfillProgress) => void): Promise<BuiltDay[]>;
+  /** Repairs the days (between the window cycles) and resolves once the last one is done. */
+  backfill(from: string, to: string, onProgress?: (p: BackfillProgress) => void): Promise<void>;
   /** Latest freshness watermark (ISO), or null before the first complete cycle. */
   watermark(): string | null;
-  status(): Promise<{ watermark: string | null; pending: number; lastBuilds: DayBuild[] }>;
+  status(): Promise<{ watermark: string | null; pending: number; lastCycle: CycleRecord | null; lastBuilds: DayBuild[] }>;
   stop(): Promise<void>;
 }
 
+const isWindowTopic = (tp: string) => (WINDOW_TOPICS as readonly string[]).some((t) => tp.startsWith(`${t}:`));
+
 export async function startRollups(opts: RollupsOptions): Promise<RollupsHandle> {
   const { clickhouse, kafka, logger, intervalMs = 1000, safetyDays = 10 } = opts;
-  const runner = new RollupRunner(clickhouse, logger, opts.topology);
+  const groupId = opts.groupId ?? INGEST_GROUP_ID;
   const admin = kafka.admin();
   await admin.connect();
-  const progress = new IngestProgress(admin, opts.groupId ?? INGEST_GROUP_ID, SOURCE_TOPICS);
-  const abandoned = await Staging.dropAbandoned(clickhouse);
-  if (abandoned) logger.info({ abandoned }, 'dropped staging tables of earlier runs');
+  const runner = new RollupRunner(clickhouse, logger, { ...(opts.lease !== undefined && { lease: opts.lease }) });
+  const progress = new IngestProgress(admin, SOURCE_TOPICS);
 
   let watermark = await readState(clickhouse, STATE_KEYS.freshnessWatermark);
   let stopped = false;
+  let repairsQueued = 0;
 
   const cycle = async () => {
     await progress.probe();
-    const caughtUp = await progress.caughtUpTo();
-    await runner.runPending();
+    // Read before the cycle: a rate committed by then has its mark written, so this cycle's
+    // repricing covers it; the window topics count by the runner's own positions instead.
+    const committed = await committedOffsets(admin, groupId, SOURCE_TOPICS);
+    const result = await runner.runOnce(new Map([...committed].filter(([tp]) => isWindowTopic(tp))));
+    rollupMetrics.windowOffsets.set(result.windowSize);
+    rollupMetrics.repairSlicesQueued.set(result.repairsLeft);
+    repairsQueued = result.repairsLeft;
+    const processed: Positions = new Map([...committed].filter(([tp]) => !isWindowTopic(tp)));
+    for (const [tp, offset] of runner.positions() ?? []) processed.set(tp, offset);
+    const caughtUp = progress.caughtUpTo(processed);
     if (caughtUp !== null && (watermark === null || caughtUp > Date.parse(watermark))) {
       watermark = new Date(caughtUp).toISOString();
       await writeState(clickhouse, STATE_KEYS.freshnessWatermark, watermark);
     }
     if (watermark) rollupMetrics.freshnessLagSeconds.set((Date.now() - Date.parse(watermark)) / 1000);
+    return result.capped || result.repairsLeft > 0;
   };
 
   const loop = (async () => {
     while (!stopped) {
       const started = Date.now();
+      let busy = false;
       try {
-        await cycle();
+        busy = await cycle();
       } catch (err) {
         logger.error({ err }, 'rollup cycle failed; retrying next cycle');
       }
-      await sleep(Math.max(100, intervalMs - (Date.now() - started)));
+      // More work waiting (a capped window, repair slices) runs at once; otherwise wait for events.
+      await sleep(busy ? 0 : Math.max(100, intervalMs - (Date.now() - started)));
     }
   })();
 
   const safety =
     opts.safetyCron && opts.safetyCron.trim()
-      ? new Cron(opts.safetyCron, { timezone: 'Europe/London', protect: true }, async () => {
+      ? new Cron(opts.safetyCron, { timezone: 'Europe/London', protect: true }, () => {
           const today = todayInLondon();
-          logger.info({ days: safetyDays }, 'safety rebuild of recent days');
-          await markDirty(clickhouse, backfillMarks(addDays(today, -(safetyDays - 1)), today));
+          logger.info({ days: safetyDays }, 'safety repair of recent days');
+          void runner.repair(daysInRange(addDays(today, -(safetyDays - 1)), today).reverse()).catch((err: unknown) => {
+            logger.error({ err }, 'safety repair failed');
+          });
         })
       : undefined;
 
   logger.info({ intervalMs, safetyCron: opts.safetyCron, safetyDays }, 'rollups started');
 
   return {
-    backfill: (from, to, onProgress) => backfill(clickhouse, runner, from, to, onProgress),
+    backfill: (from, to, onProgress) => backfill(runner, from, to, onProgress),
     watermark: () => watermark,
     status: async () => ({
       watermark,
-      pending: (await pendingDays(clickhouse)).length,
+      pending: repairsQueued,
+      lastCycle: await lastCycle(clickhouse),
       lastBuilds: await lastBuilds(clickhouse),
     }),
     stop: async () => {
       stopped = true;
       safety?.stop();
       await loop;
+      await runner.release().catch((err: unknown) => logger.warn({ err }, 'could not release the rollup lease'));
       await admin.disconnect();
       logger.info('rollups stopped');
     },

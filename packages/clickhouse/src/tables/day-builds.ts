@@ -33,13 +33,16 @@ export async function lastBuilds(client: ClickHouseClient, limit = 20): Promise<
 }
 
 /**
- * Changes whenever a build has published facts: builds are recorded after they publish, and
- * `finished_at` is the server's clock in microseconds. Empty before the first build.
+ * Changes whenever the facts may have changed: a rollup cycle that moved fact rows is recorded
+ * done after it wrote them, and a repricing is recorded in day_builds after it wrote; both times
+ * are the server's clock in microseconds. Empty before the first change.
  */
 export async function factsVersion(client: ClickHouseClient): Promise<string> {
   const [row] = await queryRows<{ version: string }>(
     client,
-    `SELECT if(count() = 0, '', toString(max(finished_at))) AS version FROM day_builds`,
+    `SELECT if(c.n + b.n = 0, '', toString(greatest(c.at, b.at))) AS version
+     FROM (SELECT count() AS n, max(updated_at) AS at FROM rollup_cycles WHERE phase = 'done' AND changed > 0) AS c,
+          (SELECT count() AS n, max(finished_at) AS at FROM day_builds) AS b`,
   );
   return row?.version ?? '';
 }

@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from '../client.ts';
 
 /** Named values the pipeline's processes share through the database (e.g. the freshness watermark). */
-export const STATE_KEYS = { freshnessWatermark: 'freshness_watermark' } as const;
+export const STATE_KEYS = { freshnessWatermark: 'freshness_watermark', rollupLease: 'rollup_lease' } as const;
 
 export async function writeState(client: ClickHouseClient, name: string, value: string): Promise<void> {
   await client.insert({ table: 'pipeline_state', values: [{ name, value }], format: 'JSONEachRow' });

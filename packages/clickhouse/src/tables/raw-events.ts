@@ -28,6 +28,8 @@ export interface LetterDespatchRow {
   notification_id: string;
   despatched_on: string;
   cost_threshold: string;
+  source_partition: number;
+  source_offset: string;
 }
 
 export interface InboundSmsRow {
@@ -41,7 +43,8 @@ export interface InboundSmsRow {
 
 export const RAW_TABLES = {
   notificationEvents: 'notification_events',
-  letterDespatches: 'letter_despatches',
+  // Despatches land in their change log in Kafka order; letter_despatches_mv copies them on.
+  letterDespatches: 'despatch_changes',
   inboundSms: 'inbound_sms',
 } as const;
 
@@ -53,7 +56,9 @@ const COLUMNS = {
     'status_rank', 'created_at', 'created_day', 'updated_at', 'billable_units', 'rate_multiplier', 'international',
     'sent_by', 'postage', 'source_partition', 'source_offset',
   ] satisfies (keyof NotificationEventRow)[],
-  [RAW_TABLES.letterDespatches]: ['event_id', 'notification_id', 'despatched_on', 'cost_threshold'] satisfies (keyof LetterDespatchRow)[],
+  [RAW_TABLES.letterDespatches]: [
+    'event_id', 'notification_id', 'despatched_on', 'cost_threshold', 'source_partition', 'source_offset',
+  ] satisfies (keyof LetterDespatchRow)[],
   [RAW_TABLES.inboundSms]: ['event_id', 'inbound_sms_id', 'service_id', 'created_at', 'created_day', 'provider'] satisfies (keyof InboundSmsRow)[],
 } as const;
 

@@ -29,6 +29,7 @@ const chargedSql = (serviceFilter: string) => `
     FROM fact_billing
     WHERE notification_type = 'sms' AND day BETWEEN {fy_start: Date} AND {end: Date} ${serviceFilter}
     GROUP BY service_id, day, rate
+    HAVING sum(notifications_sent) != 0 OR units != 0
   ),
   running AS (
     SELECT service_id, day, rate, units, fy,

@@ -19,7 +19,8 @@ export async function statusTotals(client: ClickHouseClient, range: DayRange): P
     `SELECT notification_type, status, sum(notification_count) AS total
      FROM fact_notification_status
      WHERE day BETWEEN {start: Date} AND {end: Date} AND key_type != 'test'
-     GROUP BY notification_type, status`,
+     GROUP BY notification_type, status
+     HAVING total != 0`,
     days,
   );
   return rows.map((r) => statusTotalRow.parse(r));

@@ -11,7 +11,8 @@ export interface RollupControl {
   backfill(
     from: string,
     to: string,
-    onProgress?: (p: { done: number; total: number; last?: { scope: string; day: string; durationMs: number } }) => void,
+    /** Days repaired so far, of how many; `day` is the one just finished. */
+    onProgress?: (p: { done: number; total: number; day?: string }) => void,
   ): Promise<unknown>;
   status(): Promise<unknown>;
 }
@@ -54,7 +55,7 @@ const route: FastifyPluginAsyncZod<RouteDeps & { rollups?: RollupControl | undef
       const stream = new Readable({ read() {} });
       const write = (o: unknown) => stream.push(`${JSON.stringify(o)}\n`);
       rollups
-        .backfill(from, to, (p) => write({ done: p.done, total: p.total, last: p.last }))
+        .backfill(from, to, (p) => write({ done: p.done, total: p.total, day: p.day }))
         .then(() => write({ finished: true }))
         .catch((err: unknown) => {
           request.log.error({ err }, 'backfill failed');

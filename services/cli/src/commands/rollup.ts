@@ -1,5 +1,5 @@
 import { compareDays, isIsoDay } from '@notify-stats/london';
-import { RollupRunner, backfill } from '@notify-stats/rollups';
+import { LeaseHeldError, RollupRunner, backfill } from '@notify-stats/rollups';
 import { createLogger, parseEnv } from '@notify-stats/runtime';
 import { clientToken } from '../admin-token.ts';
 import { openMigratedClickhouse } from '../connections.ts';
@@ -16,9 +16,11 @@ export interface RollupOptions {
 type Outcome = 'done' | 'no-pipeline' | 'no-rollups';
 
 /**
- * Rebuilds a date range. The embedded engine belongs to one process, so when a pipeline is
- * running the command asks it over HTTP (its rollups service does the work, serialised with its
- * own rebuilds); when nothing is running it opens the engine and rebuilds in-process.
+ * Repairs a date range. The embedded engine belongs to one process, so when a pipeline is
+ * running the command asks it over HTTP (its rollups service does the work between its own
+ * cycles); when nothing answers it opens the storage and repairs in-process, as a runner that
+ * must take the rollup lease first: with a rollups service running against the same server, it
+ * stops and names that service instead of publishing beside it.
  */
 export async function rollupCommand(opts: RollupOptions): Promise<void> {
   for (const [name, v] of [['--from', opts.from], ['--to', opts.to]] as const) {
@@ -36,8 +38,18 @@ export async function rollupCommand(opts: RollupOptions): Promise<void> {
   const logger = createLogger('rollup');
   const ch = await openMigratedClickhouse(env, logger);
   try {
-    const runner = new RollupRunner(ch.client, logger, ch.topology);
-    await backfill(ch.client, runner, opts.from, opts.to, (p) => (p.done === 0 ? bar.start(p.total) : bar.update(p.done, p.total)));
+    const runner = new RollupRunner(ch.client, logger);
+    const done = backfill(runner, opts.from, opts.to, (p) => (p.done === 0 ? bar.start(p.total) : bar.update(p.done, p.total)));
+    done.catch(() => undefined); // awaited below; runPending reports a failed slice first
+    try {
+      await runner.runPending();
+      await done;
+    } catch (err) {
+      if (err instanceof LeaseHeldError) throw new Error(`no pipeline answered at ${base}, and ${err.message}`);
+      throw err;
+    } finally {
+      await runner.release();
+    }
   } finally {
     bar.stop();
     await ch.close();

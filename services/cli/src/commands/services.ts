@@ -41,7 +41,6 @@ export const rollupsCommand = () =>
     shutdown.add('clickhouse', () => ch.close());
     const rollups = await startRollups({
       clickhouse: ch.client,
-      topology: ch.topology,
       kafka: kafkaClient(brokers, env, logger),
       logger,
       intervalMs: env.ROLLUP_INTERVAL_MS,

@@ -28,7 +28,6 @@ export async function startCommand(): Promise<void> {
     shutdown.add('ingest', () => ingest.stop());
     const rollups = await startRollups({
       clickhouse: ch.client,
-      topology: ch.topology,
       kafka,
       logger: logger.child({ service: 'rollups' }),
       intervalMs: env.ROLLUP_INTERVAL_MS,

@@ -1,0 +1,169 @@
+import { randomUUID } from 'node:crypto';
+import type { ClickHouseSettings } from '@clickhouse/client';
+import { queryRows, recordCycle, type ClickHouseClient, type CycleRecord } from '@notify-stats/clickhouse';
+import { londonMidnightUtc } from '@notify-stats/london';
+import {
+  CYCLE_DAYS,
+  CYCLE_LETTERS,
+  COUNTED_ON_DAY,
+  FACT_TABLES,
+  LETTERS_DESPATCHED_ON_DAY,
+  STAGED_CHANGES,
+  STAGED_TABLES,
+  applyCountedDespatchesSql,
+  applyCountedSql,
+  applyFactsSql,
+  billingContributionSql,
+  despatchContributionSql,
+  negatedFactsOfDay,
+  stageChangesSql,
+  stageDespatchesSql,
+  stageFactsSql,
+  stageIncomingSql,
+  statusContributionSql,
+  type FactKind,
+} from './snapshot-sql.ts';
+
+/**
+ * What one cycle reads:
+ * - `changes`: events from a source (the change logs between two Kafka positions, or one slice
+ *   of a day of the raw layer) compared with what is counted, moving the facts by the difference;
+ * - `correct`: a repair's last step for one day: the facts of the day become the sum of what is
+ *   counted on it (the correction is the difference, so cycles before and after stay exact).
+ */
+export type CyclePlan =
+  | {
+      kind: 'window' | 'raw';
+      /** SELECT of (notification_id, version, s = tuple(created_day, fields...)), or null. */
+      snapshots: string | null;
+      /** SELECT of (notification_id, version, d = tuple(despatched_on, cost_threshold)), or null. */
+      despatches: string | null;
+      params: Record<string, unknown>;
+      /** Kafka positions processed once this cycle is done (JSON of topic:partition -> offset). */
+      positions: string;
+    }
+  | { kind: 'correct'; day: string; positions: string };
+
+/** Hooks between statements: tests stop a cycle (as a crash would) or write as ingest would. */
+export interface CycleHooks {
+  afterStep?(step: string, cycle: number): void | Promise<void>;
+}
+
+export interface CycleContext {
+  client: ClickHouseClient;
+  runner: string;
+  hooks?: CycleHooks | undefined;
+}
+
+export interface CycleResult {
+  cycle: number;
+  kind: string;
+  /** Fact rows the cycle wrote (0: the facts did not move). */
+  changed: number;
+}
+
+// Every write of a cycle into a fact table must be one part (one block, one unpartitioned table):
+// committed whole or not at all, so that a retry carrying the same token is dropped whole.
+const ONE_PART: ClickHouseSettings = {
+  max_threads: 1,
+  max_insert_threads: '1',
+  min_insert_block_size_rows: '1000000000000',
+  min_insert_block_size_bytes: '1000000000000000',
+  max_insert_block_size: '1000000000000',
+  max_partitions_per_insert_block: '0',
+};
+
+const MANY_DAYS: ClickHouseSettings = { max_partitions_per_insert_block: '0' };
+
+async function step(ctx: CycleContext, cycle: number, name: string, query: string, params: Record<string, unknown>, settings: ClickHouseSettings = MANY_DAYS) {
+  await ctx.client.command({ query, query_params: { ...params, cycle }, clickhouse_settings: settings });
+  await ctx.hooks?.afterStep?.(name, cycle);
+}
+
+/** {days} and their London midnights, for the prices of the days a cycle touches. */
+export function priceDays(days: readonly string[]): { days: string[]; midnights: string[] } {
+  const sorted = [...new Set(days)].sort();
+  return { days: sorted, midnights: sorted.map((d) => londonMidnightUtc(d).toISOString().replace('T', ' ').replace('Z', '')) };
+}
+
+const FACT_KINDS = Object.keys(FACT_TABLES) as FactKind[];
+
+async function countStaged(client: ClickHouseClient, cycle: number): Promise<number> {
+  const [row] = await queryRows<{ n: number }>(
+    client,
+    `SELECT (SELECT count() FROM rollup_staged_status WHERE cycle = {cycle: UInt64})
+          + (SELECT count() FROM rollup_staged_billing WHERE cycle = {cycle: UInt64})
+          + (SELECT count() FROM rollup_staged_despatch WHERE cycle = {cycle: UInt64}) AS n`,
+    { cycle },
+  );
+  return Number(row?.n ?? 0);
+}
+
+async function clearStaged(ctx: CycleContext, cycle: number): Promise<void> {
+  for (const table of STAGED_TABLES) {
+    await ctx.client.command({ query: `ALTER TABLE ${table} DROP PARTITION {cycle: UInt64}`, query_params: { cycle } });
+  }
+}
+
+/**
+ * Stages a cycle's work. Nothing outside the staging tables changes here, so a cycle cut short
+ * before it is recorded staged is simply staged again (its partial rows are dropped first).
+ */
+async function stage(ctx: CycleContext, cycle: number, plan: CyclePlan): Promise<number> {
+  await clearStaged(ctx, cycle);
+  if (plan.kind === 'correct') {
+    const params = { day: plan.day, ...priceDays([plan.day]) };
+    await step(ctx, cycle, 'stage-status', stageFactsSql('status', `${statusContributionSql(COUNTED_ON_DAY)} UNION ALL ${negatedFactsOfDay('status')}`), params);
+    await step(ctx, cycle, 'stage-billing', stageFactsSql('billing', `${billingContributionSql(COUNTED_ON_DAY)} UNION ALL ${negatedFactsOfDay('billing')}`), params);
+    await step(ctx, cycle, 'stage-despatch', stageFactsSql('despatch', `${despatchContributionSql(LETTERS_DESPATCHED_ON_DAY)} UNION ALL ${negatedFactsOfDay('despatch')}`), params);
+  } else {
+    if (plan.snapshots) {
+      await step(ctx, cycle, 'stage-incoming', stageIncomingSql(plan.snapshots), plan.params);
+      await step(ctx, cycle, 'stage-changes', stageChangesSql, {});
+    }
+    if (plan.despatches) await step(ctx, cycle, 'stage-despatches', stageDespatchesSql(plan.despatches), plan.params);
+    const days = await queryRows<{ day: string }>(ctx.client, CYCLE_DAYS, { cycle });
+    const prices = priceDays(days.map((d) => d.day));
+    await step(ctx, cycle, 'stage-status', stageFactsSql('status', statusContributionSql(STAGED_CHANGES)), prices);
+    await step(ctx, cycle, 'stage-billing', stageFactsSql('billing', billingContributionSql(STAGED_CHANGES)), prices);
+    await step(ctx, cycle, 'stage-despatch', stageFactsSql('despatch', despatchContributionSql(CYCLE_LETTERS)), prices);
+  }
+  return countStaged(ctx.client, cycle);
+}
+
+/**
+ * Applies a staged cycle. Each fact write is one part carrying the cycle's token: applied again
+ * after a crash, the engine drops the writes that were already committed. The counted snapshots
+ * are written after the facts and are idempotent (same rows, same versions).
+ */
+export async function applyStaged(ctx: CycleContext, record: CycleRecord): Promise<CycleResult> {
+  const { cycle } = record;
+  for (const kind of FACT_KINDS) {
+    await step(ctx, cycle, `apply-${kind}`, applyFactsSql(kind), {}, { ...ONE_PART, insert_deduplicate: 1, insert_deduplication_token: `${record.token}:${kind}` });
+  }
+  if (record.kind !== 'correct') {
+    await step(ctx, cycle, 'apply-counted', applyCountedSql, {});
+    await step(ctx, cycle, 'apply-counted-despatches', applyCountedDespatchesSql, {});
+  }
+  await recordCycle(ctx.client, { ...record, phase: 'done' });
+  await ctx.hooks?.afterStep?.('record-done', cycle);
+  await clearStaged(ctx, cycle);
+  return { cycle, kind: record.kind, changed: record.changed };
+}
+
+/** Stages, records and applies one cycle. */
+export async function runCycle(ctx: CycleContext, cycle: number, plan: CyclePlan): Promise<CycleResult> {
+  const changed = await stage(ctx, cycle, plan);
+  const record: CycleRecord = {
+    cycle,
+    phase: 'staged',
+    kind: plan.kind,
+    positions: plan.positions,
+    changed,
+    runner: ctx.runner,
+    token: randomUUID(),
+  };
+  await recordCycle(ctx.client, record);
+  await ctx.hooks?.afterStep?.('record-staged', cycle);
+  return applyStaged(ctx, record);
+}
