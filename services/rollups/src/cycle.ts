@@ -99,7 +99,8 @@ async function countStaged(client: ClickHouseClient, cycle: number): Promise<num
   return Number(row?.n ?? 0);
 }
 
-async function clearStaged(ctx: CycleContext, cycle: number): Promise<void> {
+/** Drops a cycle's staged rows (idempotent: a runner stopped after recording a cycle done leaves them). */
+export async function clearStaged(ctx: CycleContext, cycle: number): Promise<void> {
   for (const table of STAGED_TABLES) {
     await ctx.client.command({ query: `ALTER TABLE ${table} DROP PARTITION {cycle: UInt64}`, query_params: { cycle } });
   }

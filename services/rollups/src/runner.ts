@@ -1,6 +1,6 @@
 import { lastCycle, queryRows, type ClickHouseClient } from '@notify-stats/clickhouse';
 import type { Logger } from '@notify-stats/runtime';
-import { applyStaged, runCycle, type CycleHooks, type CyclePlan, type CycleResult } from './cycle.ts';
+import { applyStaged, clearStaged, runCycle, type CycleHooks, type CyclePlan, type CycleResult } from './cycle.ts';
 import { RollupLease } from './lease.ts';
 import { rollupMetrics } from './metrics.ts';
 import { changeLogEnds, nextWindow, positionsFromJson, positionsToJson, type Positions } from './positions.ts';
@@ -113,6 +113,8 @@ export class RollupRunner {
     if (last?.phase === 'staged') {
       this.logger.info({ cycle: last.cycle, kind: last.kind }, 'applying a cycle a stopped runner left staged');
       await applyStaged(this.ctx(), last);
+    } else if (last) {
+      await clearStaged(this.ctx(), last.cycle);
     }
     this.processed = positionsFromJson(last?.positions ?? '');
     this.nextCycle = (last?.cycle ?? 0) + 1;
