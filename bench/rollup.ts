@@ -1,25 +1,27 @@
-// Rollup: rebuild of one London day (services/rollups buildDay: status + billing facts, staged and
-// published) with M notifications that day, median of --runs, for each size in --notifications
-// (sizes above 1M get --big-runs runs: a 20M day takes minutes); then one backfill() of the
-// first day through a RollupRunner (day + despatch scopes, the path the CLI's `rollup` command
-// takes); then a full rebuild of a financial year holding --year-per-day notifications a day.
+// Rollup: the incremental rollups (services/rollups) on London days of M notifications each, for
+// each size in --notifications, measured the way users meet them:
+// - rollup_rebuild: a full repair of the day (raw slices, then the correction), first on a day
+//   nothing counted yet, then again on the counted day;
+// - rollup_late_change: one late status change of a notification of that day, from its arrival in
+//   the change log to a cycle that has it in the facts (median of --runs);
+// - rollup_reprice: a late SMS rate covering the day, re-pricing its billing facts (median of --runs);
+// then a repair of a financial year holding --year-per-day notifications a day, in its slices.
 //
-//   tsx bench/rollup.ts [--quick] [--notifications 1000000,20000000] [--runs 3] [--big-runs 1] [--year-per-day 50000]
+//   tsx bench/rollup.ts [--quick] [--notifications 1000000,20000000] [--runs 3] [--year-per-day 50000]
 //
 // The raw rows (4 status events per notification) are generated inside the engine with
-// INSERT ... SELECT FROM numbers(), not sent as JSONEachRow from Node: at the ~28k rows/s that
-// JSONEachRow inserts reach here (bench/results/storage.json), 4M rows would take minutes.
+// INSERT ... SELECT FROM numbers(), with the change log's view detached: the day is "history from
+// before the change logs", which is exactly what a repair counts.
 import { rmSync } from 'node:fs';
-import { migrate, openClickhouse, queryRows, type ClickHouseClient } from '@notify-stats/clickhouse';
-import { RollupRunner, Staging, backfill, buildDay } from '@notify-stats/rollups';
+import { markDirty, migrate, openClickhouse, queryRows, type ClickHouseClient } from '@notify-stats/clickhouse';
+import { RollupRunner, backfill } from '@notify-stats/rollups';
 import { createLogger } from '@notify-stats/runtime';
 import { benchArgs, load, log, machine, median, round, writeResult } from './lib.ts';
 import { tempDir } from '../test/support/broker.ts';
 
-const args = benchArgs({ notifications: { type: 'string' }, 'big-runs': { type: 'string' }, 'year-per-day': { type: 'string' } });
+const args = benchArgs({ notifications: { type: 'string' }, 'year-per-day': { type: 'string' } });
 const SIZES = String(args.notifications ?? (args.quick ? '100000' : '1000000,20000000')).split(',').map(Number);
-const RUNS = Number(args.runs ?? 3);
-const BIG_RUNS = Number(args['big-runs'] ?? 1);
+const RUNS = Number(args.runs ?? 5);
 const YEAR_PER_DAY = Number(args['year-per-day'] ?? (args.quick ? 2_000 : 50_000));
 const YEAR = { start: '2023-04-01', end: '2024-03-31', days: 366 };
 // One day per size, after the year.
@@ -28,6 +30,8 @@ const SERVICES = 2000;
 const loadAtStart = load();
 log(`rollup benchmark: days of ${SIZES.map((m) => m.toLocaleString()).join(', ')} notifications, a year of ${YEAR_PER_DAY.toLocaleString()} a day, load ${loadAtStart.join(' ')}`);
 
+const logger = createLogger('bench', {});
+logger.level = 'error';
 const dir = tempDir('bench-rollup');
 const ch = await openClickhouse({ path: dir });
 try {
@@ -40,23 +44,14 @@ try {
       [1, 2, 3, 4, 5].map((sheets) => ({ key: `letter_rate:2023-04-01:${post}:${sheets}`, start_date: '2023-04-01T00:00:00Z', end_date: null, sheet_count: sheets, post_class: post, rate: (0.5 + i * 0.1 + sheets * 0.05).toFixed(2), version: String(i * 5 + sheets), is_deleted: 0 })),
     ),
   });
-  const days: DayResult[] = [];
-  for (const [i, m] of SIZES.entries()) days.push(await measureDay(ch.client, dayOf(i), m, m > 1_000_000 ? BIG_RUNS : RUNS));
-  const DAY = dayOf(0);
-  const logger = createLogger('bench', {});
-  logger.level = 'error';
+  // The benchmark's own runner: it holds the lease for the whole run.
   const runner = new RollupRunner(ch.client, logger);
-  const tb = performance.now();
-  const built = await backfill(ch.client, runner, DAY, DAY);
-  const backfillMs = Math.round(performance.now() - tb);
-  log(`backfill of ${DAY}: ${backfillMs} ms (${built.map((b) => `${b.scope} ${b.durationMs} ms`).join(', ')})`);
-  const [facts] = await queryRows<{ s: string; b: string; n: string }>(
-    ch.client,
-    `SELECT (SELECT count() FROM fact_notification_status WHERE day = '${DAY}') AS s, (SELECT count() FROM fact_billing WHERE day = '${DAY}') AS b,
-            (SELECT sum(notification_count) FROM fact_notification_status WHERE day = '${DAY}') AS n`,
-  );
+  await runner.runPending();
+  const days: DayResult[] = [];
+  for (const [i, m] of SIZES.entries()) days.push(await measureDay(ch.client, runner, dayOf(i), m));
   const year = await measureYear(ch.client, runner);
-  const first = days[0] as DayResult;
+  await runner.release();
+  const bySize = (m: number) => days.find((d) => d.input.notifications === m);
   writeResult(args.quick ? 'rollup.quick' : 'rollup', {
     quick: Boolean(args.quick),
     date: new Date().toISOString(),
@@ -64,13 +59,11 @@ try {
     load_at_start: loadAtStart,
     generated: 'raw rows by INSERT ... SELECT FROM numbers() in the engine (not JSONEachRow); 4 status events per notification',
     days,
-    // The first size's figures, under the keys earlier runs used.
-    input: first.input,
-    build_day_median_ms: first.build_day_median_ms,
-    ms_per_million_notifications: first.ms_per_million_notifications,
-    backfill_ms: backfillMs,
-    backfill_builds: built,
-    facts: { status_rows: Number(facts?.s), billing_rows: Number(facts?.b), notifications_in_status_facts: Number(facts?.n) },
+    rollup_late_change_1m_ms: bySize(1_000_000)?.late_change_median_ms ?? null,
+    rollup_late_change_20m_ms: bySize(20_000_000)?.late_change_median_ms ?? null,
+    rollup_reprice_20m_ms: bySize(20_000_000)?.reprice_median_ms ?? null,
+    rollup_rebuild_1m_ms: bySize(1_000_000)?.repair_counted_ms ?? null,
+    rollup_rebuild_20m_ms: bySize(20_000_000)?.repair_counted_ms ?? null,
     year,
   });
 } finally {
@@ -80,66 +73,132 @@ try {
 
 interface DayResult {
   input: { day: string; notifications: number; event_rows: number; services: number; insert_ms: number };
-  build_day_runs: { ms: number; rows: number; load_at_start: number[] }[];
-  build_day_median_ms: number;
-  ms_per_million_notifications: number;
+  /** Repair of the day when nothing of it was counted (its first count). */
+  repair_first_ms: number;
+  /** Repair of the same day once counted: what the safety cron and `rollup --from --to` cost. */
+  repair_counted_ms: number;
+  late_change_runs: number[];
+  late_change_median_ms: number | null;
+  reprice_runs: number[];
+  reprice_median_ms: number | null;
+  facts: { status_rows: number; billing_rows: number };
 }
 
-async function measureDay(client: ClickHouseClient, day: string, m: number, runs: number): Promise<DayResult> {
-  const t0 = performance.now();
-  await insertNotifications(client, `toDate('${day}')`, m, `toDateTime64('${day} 00:00:00', 6, 'Europe/London')`, 86_400_000);
-  const insertMs = Math.round(performance.now() - t0);
-  const [count] = await queryRows<{ n: string; u: string }>(client, `SELECT count() AS n, uniqExact(notification_id) AS u FROM notification_events WHERE created_day = '${day}'`);
+async function timed(f: () => Promise<unknown>): Promise<number> {
+  const t = performance.now();
+  await f();
+  return Math.round(performance.now() - t);
+}
+
+function repairDays(runner: RollupRunner, from: string, to: string) {
+  return Promise.all([backfill(runner, from, to), runner.runPending()]);
+}
+
+async function measureDay(client: ClickHouseClient, runner: RollupRunner, day: string, m: number): Promise<DayResult> {
+  const insertMs = await timed(() => withoutChangeLog(client, () => insertNotifications(client, `toDate('${day}')`, m, `toDateTime64('${day} 00:00:00', 6, 'Europe/London')`, 86_400_000)));
+  const [count] = await queryRows<{ n: string; u: string }>(client, `SELECT count() AS n, uniqExact(notification_id) AS u FROM notification_events WHERE created_day = {day: Date}`, { day });
   log(`${day}: inserted ${count?.n} event rows (${count?.u} notifications) in ${insertMs} ms`);
-  const staging = await Staging.create(client);
-  const builds: DayResult['build_day_runs'] = [];
-  try {
-    for (let i = 0; i < runs; i++) {
-      const la = load();
-      const b = await buildDay(client, staging, 'day', day);
-      builds.push({ ms: b.durationMs, rows: b.rows, load_at_start: la });
-      log(`${day} buildDay run ${i + 1}: ${b.durationMs} ms, ${b.rows} fact rows`);
-    }
-  } finally {
-    await staging.drop();
+  const repairFirst = await timed(() => repairDays(runner, day, day));
+  log(`${day}: first repair (counts the day) ${repairFirst} ms`);
+  const repairCounted = await timed(() => repairDays(runner, day, day));
+  log(`${day}: repair of the counted day ${repairCounted} ms`);
+
+  // One late status change: a delivered SMS of the day turns permanent-failure a day later. It
+  // arrives on a partition of its own (the generated history has no positions), offsets 0, 1, ...
+  const late: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const before = await failures(client, day);
+    await client.command({
+      query: `INSERT INTO notification_events
+        SELECT generateUUIDv4(), notification_id, service_id, template_id, job_id, notification_type, key_type, 'permanent-failure', 12,
+               created_at, created_day, updated_at + toIntervalDay(1) + toIntervalSecond({i: UInt32}), billable_units, rate_multiplier, international,
+               sent_by, postage, 99, {i: UInt32}
+        FROM notification_events WHERE created_day = {day: Date} AND notification_type = 'sms' AND status = 'delivered'
+        ORDER BY notification_id LIMIT 1 OFFSET {i: UInt32}`,
+      query_params: { day, i },
+    });
+    late.push(await timed(() => runner.runOnce()));
+    if ((await failures(client, day)) !== before + 1) throw new Error(`the late change of run ${i} is not in the facts`);
   }
-  const med = median(builds.map((r) => r.ms)) as number;
+  log(`${day}: late change ${late.join(', ')} ms`);
+
+  const reprice: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const rate = (0.03 + i / 1000).toFixed(4);
+    // A newer rate each run (valid from 1, 2, ... April), covering every generated day.
+    const validFrom = `2024-04-${String(1 + i).padStart(2, '0')}T00:00:00Z`;
+    await client.insert({ table: 'ref_sms_rates', format: 'JSONEachRow', values: [{ key: `sms_rate:${validFrom}`, valid_from: validFrom, rate, version: String(100 + i), is_deleted: 0 }] });
+    await markDirty(client, [{ scope: 'sms_rate', day }]);
+    reprice.push(await timed(() => runner.runOnce()));
+    const [priced] = await queryRows<{ n: number }>(client, `SELECT count() AS n FROM (SELECT rate, sum(notifications_sent) AS s FROM fact_billing WHERE day = {day: Date} AND notification_type = 'sms' GROUP BY rate HAVING s != 0 AND rate != toDecimal128({rate: String}, 10))`, { day, rate });
+    if (Number(priced?.n) !== 0) throw new Error(`run ${i}: SMS of ${day} not all at ${rate} after the re-pricing`);
+  }
+  log(`${day}: reprice ${reprice.join(', ')} ms`);
+  const [facts] = await queryRows<{ s: string; b: string }>(
+    client,
+    `SELECT (SELECT count() FROM fact_notification_status WHERE day = {day: Date}) AS s, (SELECT count() FROM fact_billing WHERE day = {day: Date}) AS b`,
+    { day },
+  );
   return {
     input: { day, notifications: Number(count?.u), event_rows: Number(count?.n), services: SERVICES, insert_ms: insertMs },
-    build_day_runs: builds,
-    build_day_median_ms: med,
-    ms_per_million_notifications: round((med / Number(count?.u)) * 1e6),
+    repair_first_ms: repairFirst,
+    repair_counted_ms: repairCounted,
+    late_change_runs: late,
+    late_change_median_ms: median(late),
+    reprice_runs: reprice,
+    reprice_median_ms: median(reprice),
+    facts: { status_rows: Number(facts?.s), billing_rows: Number(facts?.b) },
   };
 }
 
-/** A financial year of YEAR_PER_DAY notifications a day, rebuilt by one backfill over the year. */
+async function failures(client: ClickHouseClient, day: string): Promise<number> {
+  const [row] = await queryRows<{ n: number }>(
+    client,
+    `SELECT sum(notification_count) AS n FROM fact_notification_status WHERE day = {day: Date} AND status = 'permanent-failure'`,
+    { day },
+  );
+  return Number(row?.n ?? 0);
+}
+
+/** Generated history lands without the change log's view, as rows from before the logs did. */
+async function withoutChangeLog(client: ClickHouseClient, f: () => Promise<void>) {
+  await client.command({ query: 'DETACH TABLE notification_changes_mv' });
+  try {
+    await f();
+  } finally {
+    await client.command({ query: 'ATTACH TABLE notification_changes_mv' });
+  }
+}
+
+/** A financial year of YEAR_PER_DAY notifications a day, repaired by one backfill over the year. */
 async function measureYear(client: ClickHouseClient, runner: RollupRunner) {
   if (YEAR_PER_DAY <= 0) return null;
-  const t0 = performance.now();
-  // Day d of the year gets notifications d * YEAR_PER_DAY .. (d + 1) * YEAR_PER_DAY - 1, created through its London day.
-  await insertNotifications(
-    client,
-    `toDate('${YEAR.start}') + intDiv(number, ${YEAR_PER_DAY})`,
-    YEAR_PER_DAY * YEAR.days,
-    `toDateTime64(toDate('${YEAR.start}') + intDiv(number, ${YEAR_PER_DAY}), 6, 'Europe/London')`,
-    // London days are 23 to 25 hours; 23 h keeps every notification inside its day.
-    82_800_000,
+  const insertMs = await timed(() =>
+    withoutChangeLog(client, () =>
+      // Day d of the year gets notifications d * YEAR_PER_DAY .. (d + 1) * YEAR_PER_DAY - 1, created through its London day.
+      insertNotifications(
+        client,
+        `toDate('${YEAR.start}') + intDiv(number, ${YEAR_PER_DAY})`,
+        YEAR_PER_DAY * YEAR.days,
+        `toDateTime64(toDate('${YEAR.start}') + intDiv(number, ${YEAR_PER_DAY}), 6, 'Europe/London')`,
+        // London days are 23 to 25 hours; 23 h keeps every notification inside its day.
+        82_800_000,
+      ),
+    ),
   );
-  const insertMs = Math.round(performance.now() - t0);
   log(`year: inserted ${YEAR_PER_DAY * YEAR.days} notifications in ${insertMs} ms`);
-  const t1 = performance.now();
-  const built = await backfill(client, runner, YEAR.start, YEAR.end);
-  const ms = Math.round(performance.now() - t1);
-  const dayBuilds = built.filter((b) => b.scope === 'day').map((b) => b.durationMs);
-  log(`year: backfill of ${YEAR.days} days in ${ms} ms`);
+  const first = await timed(() => repairDays(runner, YEAR.start, YEAR.end));
+  log(`year: first repair of ${YEAR.days} days in ${first} ms`);
+  const again = await timed(() => repairDays(runner, YEAR.start, YEAR.end));
+  log(`year: repair of the counted year in ${again} ms`);
   return {
     range: YEAR,
     notifications_per_day: YEAR_PER_DAY,
     notifications: YEAR_PER_DAY * YEAR.days,
     insert_ms: insertMs,
-    rebuild_ms: ms,
-    builds: built.length,
-    day_build_median_ms: median(dayBuilds),
+    repair_first_ms: first,
+    repair_counted_ms: again,
+    repair_counted_ms_per_day: round(again / YEAR.days),
   };
 }
 

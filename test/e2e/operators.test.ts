@@ -119,8 +119,8 @@ describe('backfill', () => {
     const res = await runCli(['rollup', '--from', '2024-09-01', '--to', '2024-09-03', '--api', apiUrl, '--json'], env);
     expect(res.code).toBe(0);
     const progress = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as { done: number; total: number });
-    // Three days, each a report day and a despatch day.
-    expect(progress.at(-1)).toEqual({ done: 6, total: 6 });
+    // Three days repaired (each its raw slices, then its correction), counted by days.
+    expect(progress.at(-1)).toEqual({ done: 3, total: 3 });
     expect((await p.get(`/platform-stats?${range}`)).body).toBe(before);
     const refused = await runCli(['rollup', '--from', '2024-09-03', '--to', '2024-09-01', '--api', apiUrl], env);
     expect(refused.code).toBe(1);

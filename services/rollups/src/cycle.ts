@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { ClickHouseSettings } from '@clickhouse/client';
 import { queryRows, recordCycle, type ClickHouseClient, type CycleRecord } from '@notify-stats/clickhouse';
 import { londonMidnightUtc } from '@notify-stats/london';
 import {
@@ -62,21 +61,42 @@ export interface CycleResult {
   changed: number;
 }
 
+/**
+ * Query settings as a SETTINGS clause of the statement itself. Passed as client settings they
+ * would be sent as session-wide SETs by the embedded engine's connection and stay in force for
+ * every later query of the process (a deduplication token reused by an unrelated insert, one
+ * thread for every report). Names are fixed here; values are numbers or a token this module
+ * made, checked before it is written into the text.
+ */
+type Settings = Record<string, number | string>;
+const SAFE_VALUE = /^[A-Za-z0-9:-]+$/;
+function settingsClause(settings: Settings): string {
+  const entries = Object.entries(settings);
+  if (entries.length === 0) return '';
+  return ` SETTINGS ${entries
+    .map(([k, v]) => {
+      if (typeof v === 'string' && !SAFE_VALUE.test(v)) throw new Error(`unsafe setting value for ${k}`);
+      return `${k} = ${typeof v === 'number' ? v : `'${v}'`}`;
+    })
+    .join(', ')}`;
+}
+
 // Every write of a cycle into a fact table must be one part (one block, one unpartitioned table):
 // committed whole or not at all, so that a retry carrying the same token is dropped whole.
-const ONE_PART: ClickHouseSettings = {
+const ONE_PART: Settings = {
   max_threads: 1,
-  max_insert_threads: '1',
-  min_insert_block_size_rows: '1000000000000',
-  min_insert_block_size_bytes: '1000000000000000',
-  max_insert_block_size: '1000000000000',
-  max_partitions_per_insert_block: '0',
+  max_insert_threads: 1,
+  min_insert_block_size_rows: 1_000_000_000_000,
+  min_insert_block_size_bytes: 1_000_000_000_000_000,
+  max_insert_block_size: 1_000_000_000_000,
+  insert_deduplicate: 1,
 };
 
-const MANY_DAYS: ClickHouseSettings = { max_partitions_per_insert_block: '0' };
+// A cycle's rows may span any number of days; counted_notifications is partitioned by day.
+const MANY_DAYS: Settings = { max_partitions_per_insert_block: 0 };
 
-async function step(ctx: CycleContext, cycle: number, name: string, query: string, params: Record<string, unknown>, settings: ClickHouseSettings = MANY_DAYS) {
-  await ctx.client.command({ query, query_params: { ...params, cycle }, clickhouse_settings: settings });
+async function step(ctx: CycleContext, cycle: number, name: string, query: string, params: Record<string, unknown>, settings: Settings = MANY_DAYS) {
+  await ctx.client.command({ query: query + settingsClause(settings), query_params: { ...params, cycle } });
   await ctx.hooks?.afterStep?.(name, cycle);
 }
 
@@ -140,7 +160,7 @@ async function stage(ctx: CycleContext, cycle: number, plan: CyclePlan): Promise
 export async function applyStaged(ctx: CycleContext, record: CycleRecord): Promise<CycleResult> {
   const { cycle } = record;
   for (const kind of FACT_KINDS) {
-    await step(ctx, cycle, `apply-${kind}`, applyFactsSql(kind), {}, { ...ONE_PART, insert_deduplicate: 1, insert_deduplication_token: `${record.token}:${kind}` });
+    await step(ctx, cycle, `apply-${kind}`, applyFactsSql(kind), {}, { ...ONE_PART, insert_deduplication_token: `${record.token}:${kind}` });
   }
   if (record.kind !== 'correct') {
     await step(ctx, cycle, 'apply-counted', applyCountedSql, {});
