@@ -4,3 +4,4 @@ export { RollupRunner } from './runner.ts';
 export { buildDay, type BuiltDay, type BuildScope } from './builder.ts';
 export { Staging, FACT_TABLES, type FactTable } from './staging.ts';
 export { IngestProgress } from './freshness.ts';
+export { RollupsObserver, type CycleOutcome } from './observability.ts';

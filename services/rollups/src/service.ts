@@ -19,6 +19,7 @@ import type { BuiltDay } from './builder.ts';
 import { backfill, backfillMarks, type BackfillProgress } from './backfill.ts';
 import { IngestProgress } from './freshness.ts';
 import { rollupMetrics } from './metrics.ts';
+import type { CycleOutcome } from './observability.ts';
 import { RollupRunner } from './runner.ts';
 import { Staging } from './staging.ts';
 
@@ -33,6 +34,8 @@ export interface RollupsOptions {
   /** Cron (Europe/London) of the safety rebuild of recent days; empty disables it. */
   safetyCron?: string;
   safetyDays?: number;
+  /** Called after every cycle with how it went (observability.ts: metrics and readiness). */
+  onCycle?: (outcome: CycleOutcome) => void;
 }
 
 export interface RollupsHandle {
@@ -72,8 +75,10 @@ export async function startRollups(opts: RollupsOptions): Promise<RollupsHandle>
       const started = Date.now();
       try {
         await cycle();
+        opts.onCycle?.({ ok: true, at: Date.now(), ms: Date.now() - started });
       } catch (err) {
         logger.error({ err }, 'rollup cycle failed; retrying next cycle');
+        opts.onCycle?.({ ok: false, at: Date.now(), error: err });
       }
       await sleep(Math.max(100, intervalMs - (Date.now() - started)));
     }
