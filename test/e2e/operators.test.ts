@@ -101,12 +101,14 @@ describe('replay', () => {
     expect(plan.messagesToReplay).toBeGreaterThanOrEqual(21);
     expect(plan.plan.every((x) => x.to === 0)).toBe(true);
 
-    const refused = await runCli(['replay', '--topic', 'all', '--from', 'earliest'], env);
+    const refused = await runCli(['replay', '--topic', 'all', '--from', 'earliest', '--execute'], env);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('active consumer');
 
-    const replayed = await runCli(['replay', '--topic', 'all', '--from', 'earliest', '--pause-ingest', '--api', apiUrl, '--json'], env);
+    const replayed = await runCli(['replay', '--topic', 'all', '--from', 'earliest', '--pause-ingest', '--execute', '--api', apiUrl, '--json'], env);
     expect(replayed.code).toBe(0);
+    // One document: the plan it carried out and how much was read again.
+    expect(JSON.parse(replayed.stdout)).toMatchObject({ executed: true, messagesToReplay: plan.messagesToReplay, replayed: plan.messagesToReplay, complete: true });
     await p.waitForLagZero();
     await p.waitForFacts(Date.now());
     expect(await bodies()).toEqual(before);
@@ -118,9 +120,9 @@ describe('backfill', () => {
     const before = (await p.get(`/platform-stats?${range}`)).body;
     const res = await runCli(['rollup', '--from', '2024-09-01', '--to', '2024-09-03', '--api', apiUrl, '--json'], env);
     expect(res.code).toBe(0);
-    const progress = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as { done: number; total: number });
-    // Three days, each a report day and a despatch day.
-    expect(progress.at(-1)).toEqual({ done: 6, total: 6 });
+    // One document on stdout (progress went to stderr): three days, each a report day and a despatch day.
+    expect(res.stdout.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(res.stdout)).toMatchObject({ from: '2024-09-01', to: '2024-09-03', via: apiUrl, dayBuilds: 6, done: 6 });
     expect((await p.get(`/platform-stats?${range}`)).body).toBe(before);
     const refused = await runCli(['rollup', '--from', '2024-09-03', '--to', '2024-09-01', '--api', apiUrl], env);
     expect(refused.code).toBe(1);

@@ -48,7 +48,9 @@ export async function reportCommand(name: string, opts: ReportOptions): Promise<
   } catch {
     throw new Error(`no API answers at ${base} (start it with npm start, or pass --api)`);
   }
-  const body = await res.text();
+  // The bytes as sent: text() would drop the CSV's byte order mark, which spreadsheets need.
+  const bytes = Buffer.from(await res.arrayBuffer());
+  const body = bytes.toString('utf8');
   if (!res.ok) {
     const message = (() => {
       try {
@@ -60,5 +62,6 @@ export async function reportCommand(name: string, opts: ReportOptions): Promise<
     throw new Error(`${name}: ${res.status} ${message}`);
   }
   process.stderr.write(`X-Data-As-Of: ${res.headers.get('x-data-as-of') ?? '-'}\n`);
-  process.stdout.write(body.endsWith('\n') ? body : `${body}\n`);
+  process.stdout.write(bytes);
+  if (!body.endsWith('\n')) process.stdout.write('\n');
 }
