@@ -5,7 +5,7 @@ import { INGEST_GROUP_ID, committedOffsets } from '@notify-stats/kafka';
 import { startTestBroker, tempDir, type TestBroker } from '../support/broker.ts';
 import { runCli, type CliResult } from '../support/child.ts';
 import { produce, statusEvent, statusMessage } from '../support/events.ts';
-import { ADMIN, OPERATOR, startPipeline, type TestPipeline } from '../support/pipeline.ts';
+import { clientsEnv, startPipeline, type TestPipeline } from '../support/pipeline.ts';
 
 // The command line as scripts use it: one JSON document on stdout and the log on stderr, exit
 // codes to act on, destructive commands that only show their plan until told to execute.
@@ -22,11 +22,7 @@ beforeAll(async () => {
   p = await startPipeline(broker.brokers);
   apiUrl = await p.listen();
   env = {
-    KAFKA_BROKERS: broker.brokers.join(','),
-    ADMIN_CLIENT_ID: ADMIN.clientId,
-    ADMIN_CLIENT_SECRET: ADMIN.secret,
-    OPERATOR_CLIENT_ID: OPERATOR.clientId,
-    OPERATOR_CLIENT_SECRET: OPERATOR.secret,
+    ...clientsEnv(broker.brokers),
     // The log is on, so that anything it writes to stdout would break the documents below.
     LOG_LEVEL: 'debug',
     // A ClickHouse of its own for the commands that open one (no pipeline answers at their --api).

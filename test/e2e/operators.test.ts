@@ -4,7 +4,7 @@ import { TOPICS } from '@notify-stats/events';
 import { startTestBroker, type TestBroker } from '../support/broker.ts';
 import { runCli } from '../support/child.ts';
 import { produce, statusEvent, statusMessage } from '../support/events.ts';
-import { ADMIN, OPERATOR, startPipeline, type TestPipeline } from '../support/pipeline.ts';
+import { clientsEnv, startPipeline, type TestPipeline } from '../support/pipeline.ts';
 import { waitFor } from '../support/wait.ts';
 
 let broker: TestBroker;
@@ -21,14 +21,7 @@ beforeAll(async () => {
   broker = await startTestBroker();
   p = await startPipeline(broker.brokers, { rejectServices: new Set([QUARANTINED]) });
   apiUrl = await p.listen();
-  // The operator commands call /admin/* with the operator's credential (the report reader's is refused there).
-  env = {
-    KAFKA_BROKERS: broker.brokers.join(','),
-    ADMIN_CLIENT_ID: ADMIN.clientId,
-    ADMIN_CLIENT_SECRET: ADMIN.secret,
-    OPERATOR_CLIENT_ID: OPERATOR.clientId,
-    OPERATOR_CLIENT_SECRET: OPERATOR.secret,
-  };
+  env = clientsEnv(broker.brokers);
 });
 afterAll(async () => {
   await p?.stop();

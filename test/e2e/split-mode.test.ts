@@ -6,7 +6,7 @@ import { createLogger } from '@notify-stats/runtime';
 import { startTestBroker, tempDir, type TestBroker } from '../support/broker.ts';
 import { loggedUrl, spawnService, type ChildService } from '../support/child.ts';
 import { TOPICS, produce, statusEvent, statusMessage } from '../support/events.ts';
-import { ADMIN, OPERATOR, operatorToken } from '../support/pipeline.ts';
+import { clientsEnv, operatorToken } from '../support/pipeline.ts';
 import { waitFor } from '../support/wait.ts';
 
 // Each service alone, as compose and production run them: its own process and (here, with no
@@ -22,14 +22,7 @@ beforeAll(async () => {
   logger.level = 'error';
   producer = createKafka(broker.brokers, 'split-mode-test', logger).producer({ createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
-  env = {
-    KAFKA_BROKERS: broker.brokers.join(','),
-    LOG_LEVEL: 'info',
-    ADMIN_CLIENT_ID: ADMIN.clientId,
-    ADMIN_CLIENT_SECRET: ADMIN.secret,
-    OPERATOR_CLIENT_ID: OPERATOR.clientId,
-    OPERATOR_CLIENT_SECRET: OPERATOR.secret,
-  };
+  env = { ...clientsEnv(broker.brokers), LOG_LEVEL: 'info' };
 });
 afterAll(async () => {
   await producer?.disconnect();

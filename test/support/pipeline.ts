@@ -21,6 +21,18 @@ export async function adminToken(iat = Math.floor(Date.now() / 1000), secret = A
 
 export const operatorToken = (iat?: number): Promise<string> => adminToken(iat, OPERATOR.secret, OPERATOR.clientId);
 
+/**
+ * The environment of a `notify-stats` process pointed at these brokers with the test's clients:
+ * the operator commands call /admin/* as the operator (the report reader's credential is refused there).
+ */
+export const clientsEnv = (brokers: string[]): Record<string, string> => ({
+  KAFKA_BROKERS: brokers.join(','),
+  ADMIN_CLIENT_ID: ADMIN.clientId,
+  ADMIN_CLIENT_SECRET: ADMIN.secret,
+  OPERATOR_CLIENT_ID: OPERATOR.clientId,
+  OPERATOR_CLIENT_SECRET: OPERATOR.secret,
+});
+
 export interface TestPipeline {
   ch: Clickhouse;
   kafka: Kafka;
