@@ -6,7 +6,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { INVALID_TOKEN, SESSION_ISSUER, SESSION_TTL_S, buildApp } from '@notify-stats/api';
 import { expectedDailyVolumes, expectedPlatformStats, produce as produceLoad, type ProduceResult } from '@notify-stats/loadgen';
 import { addDays, financialYearOf, financialYearStart, todayInLondon } from '@notify-stats/london';
+import { listDeadLetters, redrive } from '@notify-stats/kafka';
 import { startTestBroker, type TestBroker } from '../support/broker.ts';
+import { TOPICS, produce, statusEvent, statusMessage } from '../support/events.ts';
 import { INSTALL_TIMEOUT_MS, launchChromium } from '../support/chromium.ts';
 import { ADMIN, OPERATOR, adminToken, operatorToken, startPipeline, type TestPipeline } from '../support/pipeline.ts';
 
@@ -383,6 +385,46 @@ describe('dashboard in a real browser', () => {
     expect(Number(renewed.exp)).toBeGreaterThanOrEqual(Number(old.exp));
     await page.waitForFunction(() => document.getElementById('chart-volumes')?.dataset.state === 'ready', null, { timeout: 15_000 });
     expect(await page.locator('#dashboard').isVisible()).toBe(true);
+  });
+
+  it('offers last month and the previous financial year', async () => {
+    const today = todayInLondon();
+    const firstOfMonth = `${today.slice(0, 7)}-01`;
+    const lastMonthEnd = addDays(firstOfMonth, -1);
+    const previousFy = financialYearOf(today) - 1;
+    for (const [name, start, end] of [
+      ['Last month', `${lastMonthEnd.slice(0, 7)}-01`, lastMonthEnd],
+      ['Previous financial year', financialYearStart(previousFy), `${previousFy + 1}-03-31`],
+    ] as const) {
+      await page.getByRole('button', { name, exact: true }).click();
+      expect([await page.locator('#start-date').inputValue(), await page.locator('#end-date').inputValue()], name).toEqual([start, end]);
+      expect(await page.getByRole('button', { name, exact: true }).getAttribute('aria-pressed')).toBe('true');
+      await page.waitForFunction((s) => document.getElementById('chart-volumes')?.dataset.start === s, start, { timeout: 15_000 });
+    }
+  });
+
+  it('redraws the charts by itself when X-Data-As-Of moves with new numbers', async () => {
+    await page.getByRole('button', { name: 'Today', exact: true }).click();
+    await page.waitForFunction(() => document.getElementById('chart-status-mix')?.dataset.state === 'ready', null, { timeout: 15_000 });
+    const before = await page.locator('#chart-status-mix').getAttribute('data-rendered');
+    const now = new Date().toISOString();
+    await produce(p.producer, TOPICS.notificationStatus, Array.from({ length: 7 }, () => statusMessage(statusEvent({ created_at: now, updated_at: now }))));
+    // No click: the page polls X-Data-As-Of and redraws when it moves.
+    await page.waitForFunction((old) => { const c = document.getElementById('chart-status-mix'); return c?.dataset.state === 'ready' && c.dataset.rendered !== old; }, before, { timeout: 90_000 });
+  });
+
+  it('counts dead letters as `dlq list` does, before and after a redrive', async () => {
+    const waiting = async () => (await listDeadLetters(p.kafka)).filter((l) => !l.redriven);
+    const shownDeadLetters = () => page.evaluate(() => Number(document.getElementById('health')!.dataset.deadLetters));
+    expect(await shownDeadLetters()).toBe((await waiting()).length);
+    // Redriven invalid messages fail again: they come back as new dead letters, the old ones marked redriven.
+    const result = await redrive(p.kafka, await listDeadLetters(p.kafka));
+    expect(result.redriven.length).toBe(load.tally.messages.invalid);
+    await p.waitForLagZero();
+    await expect.poll(async () => (await listDeadLetters(p.kafka)).filter((l) => l.redriven).length, { timeout: 30_000 }).toBe(result.redriven.length);
+    const expected = (await waiting()).length;
+    await page.waitForFunction((n) => Number(document.getElementById('health')!.dataset.deadLetters) === n && /redriven/.test(document.getElementById('health-dlq-topics')!.textContent ?? ''), expected, { timeout: 30_000 });
+    expect(await page.locator('#health-dlq-topics').textContent()).toContain(`${result.redriven.length} redriven`);
   });
 
   it('says "not available" when the API runs without the pipeline', async () => {

@@ -8,6 +8,7 @@ import { Access } from './auth/guard.ts';
 import { registerErrorHandler } from './errors.ts';
 import { AccessLimits, DEFAULT_RATE_LIMIT_PER_MINUTE } from './http/limits.ts';
 import { ReportCache } from './http/report-cache.ts';
+import { completeOpenApi } from './http/openapi.ts';
 import { registerRequestLog, requestId } from './http/request-log.ts';
 import { httpMetrics } from './metrics.ts';
 import adminPipeline, { type IngestControl } from './routes/admin-pipeline.ts';
@@ -88,6 +89,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     },
     transform: jsonSchemaTransform,
+    // Security, error answers, report headers and CSV, which the zod schemas do not say.
+    transformObject: (documents) => completeOpenApi('openapiObject' in documents ? documents.openapiObject : documents.swaggerObject),
   });
   // The document is built here from the routes' schemas, and served by the operations server
   // (ops.ts: METRICS_PORT), not on this port.

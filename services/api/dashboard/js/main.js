@@ -2,7 +2,7 @@
 import { AuthError, downloadReportCsv, getJson, saveFile } from './api.js';
 import { DEFAULT_CLIENT_ID, currentSession, forgetSession, signIn as startSession, signOut as endSession, webCryptoMissing } from './auth.js';
 import { CHARTS, configureChartDefaults, fillTable, renderedData } from './charts.js';
-import { clampToOneFinancialYear, isIsoDay, longDay, presetRange } from './dates.js';
+import { PRESETS, clampToOneFinancialYear, isIsoDay, longDay, presetRange } from './dates.js';
 import { formatInstant } from './format.js';
 import { HealthPanel } from './health.js';
 
@@ -16,6 +16,8 @@ const state = {
   generation: 0,
   charts: new Map(),
   cards: new Map(),
+  /** X-Data-As-Of of the numbers on screen. */
+  dataAsOf: null,
 };
 
 // Sign in / out ---------------------------------------------------------------------------------
@@ -114,7 +116,7 @@ function initialRange() {
 /** The preset a range equals today, if any (typed dates that match one light its button too). */
 function presetOf({ start, end }) {
   return (
-    ['today', 'last-7-days', 'financial-year'].find((p) => {
+    PRESETS.find((p) => {
       const r = presetRange(p);
       return r.start === start && r.end === end;
     }) ?? null
@@ -150,6 +152,8 @@ function onPreset(event) {
   applyRange(presetRange(button.dataset.preset), button.dataset.preset);
 }
 
+const rangeText = (range) => `Showing ${longDay(range.start)}${range.end === range.start ? '' : ` to ${longDay(range.end)}`} (London).`;
+
 function applyRange(range, preset) {
   rangeError(null);
   state.range = range;
@@ -161,7 +165,7 @@ function applyRange(range, preset) {
   const dashboard = $('#dashboard');
   dashboard.dataset.start = range.start;
   dashboard.dataset.end = range.end;
-  $('#range-summary').textContent = `Showing ${longDay(range.start)}${range.end === range.start ? '' : ` to ${longDay(range.end)}`} (London).`;
+  $('#range-summary').textContent = rangeText(range);
   void loadCharts();
 }
 
@@ -227,7 +231,26 @@ async function loadCharts() {
     }),
   );
   if (generation === state.generation && latestAsOf) {
-    $('#range-summary').textContent += ` Numbers include every event produced before ${formatInstant(latestAsOf)}.`;
+    state.dataAsOf = latestAsOf;
+    $('#range-summary').textContent = `${rangeText(state.range)} Numbers include every event produced before ${formatInstant(latestAsOf)}.`;
+  }
+}
+
+/** How often the page asks whether the numbers moved (one cached report, whatever the range). */
+const DATA_POLL_MS = 15_000;
+
+/**
+ * Redraws the charts when the API vouches for newer data (`X-Data-As-Of` moved): the reports are
+ * cached per facts version, so a poll that finds nothing new costs one cached answer.
+ */
+async function pollDataAsOf() {
+  if ($('#dashboard').hidden || !state.range || document.visibilityState !== 'visible') return;
+  try {
+    const { dataAsOf } = await getJson('/platform-stats', { start_date: state.range.end, end_date: state.range.end });
+    if (dataAsOf && state.dataAsOf && dataAsOf !== state.dataAsOf) await loadCharts();
+  } catch (err) {
+    if (err instanceof AuthError) authFailed(err);
+    // Anything else: the charts keep their numbers and the next poll tries again.
   }
 }
 
@@ -314,6 +337,7 @@ function start() {
   $('#sign-out').addEventListener('click', () => void signOut());
   $('#range-form').addEventListener('submit', onRangeSubmit);
   document.querySelector('.presets').addEventListener('click', onPreset);
+  setInterval(() => void pollDataAsOf(), DATA_POLL_MS);
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible' && !$('#dashboard').hidden) void health.refresh();
   });
