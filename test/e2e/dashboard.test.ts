@@ -387,6 +387,32 @@ describe('dashboard in a real browser', () => {
     expect(await page.locator('#dashboard').isVisible()).toBe(true);
   });
 
+  it('groups the daily charts by month, from the same answers', async () => {
+    const end = addDays(todayInLondon(), -1);
+    const start = addDays(end, -40);
+    await page.locator('#start-date').fill(start);
+    await page.locator('#end-date').fill(end);
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    await renderedCards(start, end);
+    await page.getByLabel('Month', { exact: true }).check();
+    await page.waitForFunction(() => document.getElementById('chart-volumes')?.dataset.grouping === 'month', null, { timeout: 15_000 });
+    const cards = await renderedCards(start, end);
+    const rows = await apiJson<Array<Record<string, number> & { day: string }>>('/platform-stats/daily-volumes-report', start, end);
+    const months = uniqueSorted(rows.map((r) => r.day.slice(0, 7)));
+    const perMonth = (field: string) => months.map((m) => rows.filter((r) => r.day.startsWith(m)).reduce((n, r) => n + r[field]!, 0));
+    expect(months.length).toBeGreaterThan(0);
+    expect(cards.volumes.rendered.labels).toEqual(months);
+    expect(byKey(cards.volumes.rendered)).toEqual({ email: perMonth('email_totals'), sms: perMonth('sms_totals'), letter: perMonth('letter_totals') });
+    // SMS cost per provider and month: the exact sum of its days.
+    const sms = await apiJson<Array<{ day: string; provider: string; sms_cost: number }>>('/platform-stats/daily-sms-provider-volumes-report', start, end);
+    for (const provider of uniqueSorted(sms.map((r) => r.provider))) {
+      const expected = months.map((m) => sms.filter((r) => r.provider === provider && r.day.startsWith(m)).reduce((n, r) => n + micros(r.sms_cost), 0));
+      expect(byKey(cards['sms-providers'].rendered)[`sms_cost:${provider}`]!.map(micros)).toEqual(expected);
+    }
+    await page.getByLabel('Day', { exact: true }).check();
+    await page.waitForFunction(() => document.getElementById('chart-volumes')?.dataset.grouping === 'day', null, { timeout: 15_000 });
+  });
+
   it('offers last month and the previous financial year', async () => {
     const today = todayInLondon();
     const firstOfMonth = `${today.slice(0, 7)}-01`;

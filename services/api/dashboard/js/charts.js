@@ -73,6 +73,7 @@ export const CHARTS = [
     description: 'Billable notifications created each London day, by channel.',
     report: '/platform-stats/daily-volumes-report',
     oneFinancialYear: false,
+    dayField: 'day',
     build(rows) {
       const labels = rows.map((r) => r.day);
       const dataset = (key, label, field, colour) => ({ key, label, data: rows.map((r) => r[field]), backgroundColor: colour, borderRadius: 2 });
@@ -98,6 +99,7 @@ export const CHARTS = [
     description: 'Text messages sent through each provider per day (bars) and their gross cost (lines, right axis).',
     report: '/platform-stats/daily-sms-provider-volumes-report',
     oneFinancialYear: false,
+    dayField: 'day',
     build(rows) {
       const labels = uniqueSorted(rows.map((r) => r.day));
       const providers = uniqueSorted(rows.map((r) => r.provider));
@@ -144,6 +146,7 @@ export const CHARTS = [
     title: 'Letters per postage',
     description: 'Letters despatched by DVLA each day (by despatch day, not creation day), by postage.',
     report: '/platform-stats/data-for-dvla-billing-report',
+    dayField: 'date',
     oneFinancialYear: true,
     build(rows) {
       const labels = uniqueSorted(rows.map((r) => r.date));

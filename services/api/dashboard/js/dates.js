@@ -83,8 +83,11 @@ export function longDay(day) {
   );
 }
 
-/** "2 Apr" for axis labels. */
+/** "2 Apr" for axis labels; a month (YYYY-MM, monthly grouping) is "Apr 2024". */
 export function shortDay(day) {
   const [y, m, d] = day.split('-').map(Number);
+  if (d === undefined) {
+    return new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', month: 'short', year: 'numeric' }).format(new Date(Date.UTC(y, m - 1, 1)));
+  }
   return new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short' }).format(new Date(Date.UTC(y, m - 1, d)));
 }
