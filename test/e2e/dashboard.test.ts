@@ -453,6 +453,69 @@ describe('dashboard in a real browser', () => {
     expect(await page.locator('#health-dlq-topics').textContent()).toContain(`${result.redriven.length} redriven`);
   });
 
+  it('drills into one service from the top-ten chart or the search field, with the per-service numbers', async () => {
+    await page.getByRole('button', { name: 'Last 7 days', exact: true }).click();
+    const range = { start: addDays(todayInLondon(), -6), end: todayInLondon() };
+    const cards = await renderedCards(range.start, range.end);
+    const top = cards['top-services'].rendered.labelKeys!;
+    expect(top.length).toBeGreaterThan(1);
+    // Click the first bar where Chart.js drew it (page coordinates, once the card is in view).
+    await page.locator('#chart-top-services').scrollIntoViewIfNeeded();
+    const bar = await page.evaluate(() => {
+      const canvas = document.querySelector<HTMLCanvasElement>('#chart-top-services canvas')!;
+      const chart = (globalThis as unknown as { Chart: { getChart(c: HTMLCanvasElement): { getDatasetMeta(i: number): { data: Array<{ x: number; y: number; base: number }> } } } }).Chart.getChart(canvas);
+      // The wider of the first service's two stacked bars (SMS or letters: one of them may be £0).
+      const first = [0, 1].map((i) => chart.getDatasetMeta(i).data[0]!).sort((a, b) => Math.abs(b.x - b.base) - Math.abs(a.x - a.base))[0]!;
+      const box = canvas.getBoundingClientRect();
+      return { x: box.left + (first.x + first.base) / 2, y: box.top + first.y };
+    });
+    await page.mouse.move(bar.x, bar.y);
+    await page.mouse.click(bar.x, bar.y);
+    const shown = async (serviceId: string) => {
+      await page.waitForFunction(
+        ({ id, start }) => { const el = document.getElementById('service-panel')!; return el.dataset.state === 'ready' && el.dataset.serviceId === id && el.dataset.start === start; },
+        { id: serviceId, start: range.start },
+        { timeout: 60_000 },
+      ).catch(async (err: unknown) => {
+        const panel = await page.evaluate(() => {
+          const el = document.getElementById('service-panel')!;
+          const canvas = document.querySelector<HTMLCanvasElement>('#chart-top-services canvas')!;
+          const chart = (globalThis as unknown as { Chart: { getChart(c: HTMLCanvasElement): { options: { onClick?: unknown } } } }).Chart.getChart(canvas);
+          return { ...el.dataset, error: document.getElementById('service-error')!.textContent, rendered: undefined, onClick: typeof chart.options.onClick };
+        });
+        throw new Error(`the drill-down did not show ${serviceId}: ${JSON.stringify(panel)} ${JSON.stringify(bar)} ${pageErrors.join(' | ')}; ${String(err)}`);
+      });
+      return page.evaluate(() => JSON.parse(document.getElementById('service-panel')!.dataset.rendered!) as Rendered & { mix: Record<string, number> });
+    };
+    const expectPerServiceNumbers = async (serviceId: string, rendered: Rendered & { mix: Record<string, number> }) => {
+      const window = { start: Date.parse(`${range.start}T12:00:00Z`) / 1000, end: Date.parse(`${range.end}T12:00:00Z`) / 1000 + 1 };
+      const buckets = ['messagesSentDelivered', 'messagesSentAccepted', 'messagesSentBuffered', 'messagesSentFailed', 'messagesSentRejected'];
+      const answers: Record<string, Array<Record<string, number> & { date: string }>> = {};
+      for (const type of ['email', 'sms', 'letter']) {
+        answers[type] = await (await api(`/v2/stats/messaging?service_id=${serviceId}&by=day&notification_type=${type}&start=${window.start}&end=${window.end}`)).json();
+      }
+      expect(rendered.labels).toEqual(answers.sms!.map((p) => p.date.slice(0, 10)));
+      expect(rendered.labels).toHaveLength(7);
+      const data = byKey(rendered);
+      for (const type of ['email', 'sms', 'letter']) expect(data[type], type).toEqual(answers[type]!.map((p) => buckets.reduce((n, b) => n + p[b]!, 0)));
+      expect(data.costs!.map(micros)).toEqual(answers.sms!.map((_, i) => ['email', 'sms', 'letter'].reduce((n, t) => n + micros(answers[t]![i]!.costs!), 0)));
+      for (const b of buckets) expect(rendered.mix[b], b).toBe(['email', 'sms', 'letter'].reduce((n, t) => n + answers[t]!.reduce((m, p) => m + p[b]!, 0), 0));
+    };
+    const first = await shown(top[0]!);
+    expect(Object.values(first.mix).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    await expectPerServiceNumbers(top[0]!, first);
+
+    // By keyboard: the searchable list of live services, by name.
+    const services = await apiJson<Array<{ service_id: string; service_name: string }>>('/platform-stats/volumes-by-service', range.start, range.end);
+    const other = services.find((s) => s.service_id !== top[0])!;
+    await page.getByLabel('Service', { exact: true }).fill(other.service_name);
+    await page.getByLabel('Service', { exact: true }).press('Enter');
+    await expectPerServiceNumbers(other.service_id, await shown(other.service_id));
+    await page.getByLabel('Service', { exact: true }).fill('No such service');
+    await page.getByLabel('Service', { exact: true }).press('Enter');
+    expect(await page.locator('#service-error').textContent()).toBe('No live service called "No such service" in this range\'s list.');
+  });
+
   it('says "not available" when the API runs without the pipeline', async () => {
     // The same reports, served by an API that has no pipeline in its process: status answers 503.
     const alone = await buildApp({ clickhouse: p.ch.client, admin: ADMIN, operator: OPERATOR, dataAsOf: async () => null, readiness: { ingest: () => true } });

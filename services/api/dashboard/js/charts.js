@@ -28,7 +28,7 @@ export const COLOURS = {
 
 const POSTAGE_ORDER = ['first', 'second', 'economy', 'europe', 'rest-of-world'];
 const POSTAGE_LABEL = { first: 'First class', second: 'Second class', economy: 'Economy', europe: 'Europe', 'rest-of-world': 'Rest of world' };
-const TYPES = [
+export const TYPES = [
   { key: 'email', label: 'Email' },
   { key: 'sms', label: 'SMS' },
   { key: 'letter', label: 'Letters' },
@@ -298,7 +298,7 @@ export function renderedData(chart) {
 /** The numbers as a table (visually hidden; screen readers and the test read it). */
 export function fillTable(table, caption, spec) {
   const values = spec.tableValues ?? ((d) => d.data);
-  const isMoney = (d) => d.key === 'sms_cost' || d.key === 'letter_cost' || String(d.key).startsWith('sms_cost:');
+  const isMoney = (d) => d.key === 'sms_cost' || d.key === 'letter_cost' || d.key === 'costs' || String(d.key).startsWith('sms_cost:');
   const cell = (tag, text, scope) => {
     const el = document.createElement(tag);
     el.textContent = text;

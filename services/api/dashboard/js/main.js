@@ -6,6 +6,7 @@ import { PRESETS, clampToOneFinancialYear, isIsoDay, longDay, presetRange } from
 import { formatInstant } from './format.js';
 import { byMonth } from './grouping.js';
 import { HealthPanel } from './health.js';
+import { ServicePanel } from './service.js';
 
 const $ = (sel) => document.querySelector(sel);
 const Chart = globalThis.Chart;
@@ -207,9 +208,22 @@ function chartRange(def) {
   return def.oneFinancialYear ? clampToOneFinancialYear(state.range) : { ...state.range, clamped: false };
 }
 
+/** The drill-down's searchable list: every live service of the range (volumes-by-service). */
+async function loadServices(generation) {
+  const range = { ...state.range };
+  service.setRange(range);
+  try {
+    const { body } = await getJson('/platform-stats/volumes-by-service', { start_date: range.start, end_date: range.end });
+    if (generation === state.generation) service.setServices(body, range);
+  } catch (err) {
+    if (err instanceof AuthError) authFailed(err);
+  }
+}
+
 async function loadCharts() {
   const generation = ++state.generation;
   let latestAsOf = null;
+  void loadServices(generation);
   await Promise.all(
     CHARTS.map(async (def) => {
       const card = state.cards.get(def.id);
@@ -260,6 +274,14 @@ async function pollDataAsOf() {
 function render(def, card, body, range) {
   const monthly = state.grouping === 'month' && def.dayField;
   const spec = def.build(monthly ? byMonth(body, def.dayField) : body);
+  if (def.id === 'top-services') {
+    // A bar is a service: clicking it opens the drill-down (the search field does the same by keyboard).
+    spec.options.onClick = (_event, elements) => {
+      const index = elements[0]?.index;
+      if (index !== undefined) void service.show(spec.data.labelKeys[index], state.range);
+    };
+    spec.options.onHover = (event, elements) => (event.native.target.style.cursor = elements.length ? 'pointer' : 'default');
+  }
   card.dataset.grouping = monthly ? 'month' : 'day';
   const note = card.querySelector('.card-note');
   note.hidden = !range.clamped;
@@ -328,6 +350,7 @@ async function downloadCsv(def, card) {
 // Start -----------------------------------------------------------------------------------------
 
 const health = new HealthPanel($('#health'), { onAuthError: authFailed });
+const service = new ServicePanel($('#service-panel'), { onAuthError: authFailed });
 
 function start() {
   if (!Chart) {
