@@ -1,6 +1,3 @@
 #!/usr/bin/env node
-// The project's TypeScript runs through tsx (no emit step); this launcher registers it.
-import { register } from 'tsx/esm/api';
-
-register();
-await import('../services/cli/src/main.ts');
+// The repository's entry point (npm scripts, the Docker image, tests): the CLI workspace's bin.
+await import('../services/cli/bin/notify-stats.mjs');

@@ -6,7 +6,9 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { INVALID_TOKEN, SESSION_ISSUER, SESSION_TTL_S, buildApp } from '@notify-stats/api';
 import { expectedDailyVolumes, expectedPlatformStats, produce as produceLoad, type ProduceResult } from '@notify-stats/loadgen';
 import { addDays, financialYearOf, financialYearStart, todayInLondon } from '@notify-stats/london';
+import { listDeadLetters, redrive } from '@notify-stats/kafka';
 import { startTestBroker, type TestBroker } from '../support/broker.ts';
+import { TOPICS, produce, statusEvent, statusMessage } from '../support/events.ts';
 import { INSTALL_TIMEOUT_MS, launchChromium } from '../support/chromium.ts';
 import { ADMIN, OPERATOR, adminToken, operatorToken, startPipeline, type TestPipeline } from '../support/pipeline.ts';
 
@@ -383,6 +385,135 @@ describe('dashboard in a real browser', () => {
     expect(Number(renewed.exp)).toBeGreaterThanOrEqual(Number(old.exp));
     await page.waitForFunction(() => document.getElementById('chart-volumes')?.dataset.state === 'ready', null, { timeout: 15_000 });
     expect(await page.locator('#dashboard').isVisible()).toBe(true);
+  });
+
+  it('groups the daily charts by month, from the same answers', async () => {
+    const end = addDays(todayInLondon(), -1);
+    const start = addDays(end, -40);
+    await page.locator('#start-date').fill(start);
+    await page.locator('#end-date').fill(end);
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    await renderedCards(start, end);
+    await page.getByLabel('Month', { exact: true }).check();
+    await page.waitForFunction(() => document.getElementById('chart-volumes')?.dataset.grouping === 'month', null, { timeout: 15_000 });
+    const cards = await renderedCards(start, end);
+    const rows = await apiJson<Array<Record<string, number> & { day: string }>>('/platform-stats/daily-volumes-report', start, end);
+    const months = uniqueSorted(rows.map((r) => r.day.slice(0, 7)));
+    const perMonth = (field: string) => months.map((m) => rows.filter((r) => r.day.startsWith(m)).reduce((n, r) => n + r[field]!, 0));
+    expect(months.length).toBeGreaterThan(0);
+    expect(cards.volumes.rendered.labels).toEqual(months);
+    expect(byKey(cards.volumes.rendered)).toEqual({ email: perMonth('email_totals'), sms: perMonth('sms_totals'), letter: perMonth('letter_totals') });
+    // SMS cost per provider and month: the exact sum of its days.
+    const sms = await apiJson<Array<{ day: string; provider: string; sms_cost: number }>>('/platform-stats/daily-sms-provider-volumes-report', start, end);
+    for (const provider of uniqueSorted(sms.map((r) => r.provider))) {
+      const expected = months.map((m) => sms.filter((r) => r.provider === provider && r.day.startsWith(m)).reduce((n, r) => n + micros(r.sms_cost), 0));
+      expect(byKey(cards['sms-providers'].rendered)[`sms_cost:${provider}`]!.map(micros)).toEqual(expected);
+    }
+    await page.getByLabel('Day', { exact: true }).check();
+    await page.waitForFunction(() => document.getElementById('chart-volumes')?.dataset.grouping === 'day', null, { timeout: 15_000 });
+  });
+
+  it('offers last month and the previous financial year', async () => {
+    const today = todayInLondon();
+    const firstOfMonth = `${today.slice(0, 7)}-01`;
+    const lastMonthEnd = addDays(firstOfMonth, -1);
+    const previousFy = financialYearOf(today) - 1;
+    for (const [name, start, end] of [
+      ['Last month', `${lastMonthEnd.slice(0, 7)}-01`, lastMonthEnd],
+      ['Previous financial year', financialYearStart(previousFy), `${previousFy + 1}-03-31`],
+    ] as const) {
+      await page.getByRole('button', { name, exact: true }).click();
+      expect([await page.locator('#start-date').inputValue(), await page.locator('#end-date').inputValue()], name).toEqual([start, end]);
+      expect(await page.getByRole('button', { name, exact: true }).getAttribute('aria-pressed')).toBe('true');
+      await page.waitForFunction((s) => document.getElementById('chart-volumes')?.dataset.start === s, start, { timeout: 15_000 });
+    }
+  });
+
+  it('redraws the charts by itself when X-Data-As-Of moves with new numbers', async () => {
+    await page.getByRole('button', { name: 'Today', exact: true }).click();
+    await page.waitForFunction(() => document.getElementById('chart-status-mix')?.dataset.state === 'ready', null, { timeout: 15_000 });
+    const before = await page.locator('#chart-status-mix').getAttribute('data-rendered');
+    const now = new Date().toISOString();
+    await produce(p.producer, TOPICS.notificationStatus, Array.from({ length: 7 }, () => statusMessage(statusEvent({ created_at: now, updated_at: now }))));
+    // No click: the page polls X-Data-As-Of and redraws when it moves.
+    await page.waitForFunction((old) => { const c = document.getElementById('chart-status-mix'); return c?.dataset.state === 'ready' && c.dataset.rendered !== old; }, before, { timeout: 90_000 });
+  });
+
+  it('counts dead letters as `dlq list` does, before and after a redrive', async () => {
+    const waiting = async () => (await listDeadLetters(p.kafka)).filter((l) => !l.redriven);
+    const shownDeadLetters = () => page.evaluate(() => Number(document.getElementById('health')!.dataset.deadLetters));
+    expect(await shownDeadLetters()).toBe((await waiting()).length);
+    // Redriven invalid messages fail again: they come back as new dead letters, the old ones marked redriven.
+    const result = await redrive(p.kafka, await listDeadLetters(p.kafka));
+    expect(result.redriven.length).toBe(load.tally.messages.invalid);
+    await p.waitForLagZero();
+    await expect.poll(async () => (await listDeadLetters(p.kafka)).filter((l) => l.redriven).length, { timeout: 30_000 }).toBe(result.redriven.length);
+    const expected = (await waiting()).length;
+    await page.waitForFunction((n) => Number(document.getElementById('health')!.dataset.deadLetters) === n && /redriven/.test(document.getElementById('health-dlq-topics')!.textContent ?? ''), expected, { timeout: 30_000 });
+    expect(await page.locator('#health-dlq-topics').textContent()).toContain(`${result.redriven.length} redriven`);
+  });
+
+  it('drills into one service from the top-ten chart or the search field, with the per-service numbers', async () => {
+    await page.getByRole('button', { name: 'Last 7 days', exact: true }).click();
+    const range = { start: addDays(todayInLondon(), -6), end: todayInLondon() };
+    const cards = await renderedCards(range.start, range.end);
+    const top = cards['top-services'].rendered.labelKeys!;
+    expect(top.length).toBeGreaterThan(1);
+    // Click the first bar where Chart.js drew it (page coordinates, once the card is in view).
+    await page.locator('#chart-top-services').scrollIntoViewIfNeeded();
+    const bar = await page.evaluate(() => {
+      const canvas = document.querySelector<HTMLCanvasElement>('#chart-top-services canvas')!;
+      const chart = (globalThis as unknown as { Chart: { getChart(c: HTMLCanvasElement): { getDatasetMeta(i: number): { data: Array<{ x: number; y: number; base: number }> } } } }).Chart.getChart(canvas);
+      // The wider of the first service's two stacked bars (SMS or letters: one of them may be £0).
+      const first = [0, 1].map((i) => chart.getDatasetMeta(i).data[0]!).sort((a, b) => Math.abs(b.x - b.base) - Math.abs(a.x - a.base))[0]!;
+      const box = canvas.getBoundingClientRect();
+      return { x: box.left + (first.x + first.base) / 2, y: box.top + first.y };
+    });
+    await page.mouse.move(bar.x, bar.y);
+    await page.mouse.click(bar.x, bar.y);
+    const shown = async (serviceId: string) => {
+      await page.waitForFunction(
+        ({ id, start }) => { const el = document.getElementById('service-panel')!; return el.dataset.state === 'ready' && el.dataset.serviceId === id && el.dataset.start === start; },
+        { id: serviceId, start: range.start },
+        { timeout: 60_000 },
+      ).catch(async (err: unknown) => {
+        const panel = await page.evaluate(() => {
+          const el = document.getElementById('service-panel')!;
+          const canvas = document.querySelector<HTMLCanvasElement>('#chart-top-services canvas')!;
+          const chart = (globalThis as unknown as { Chart: { getChart(c: HTMLCanvasElement): { options: { onClick?: unknown } } } }).Chart.getChart(canvas);
+          return { ...el.dataset, error: document.getElementById('service-error')!.textContent, rendered: undefined, onClick: typeof chart.options.onClick };
+        });
+        throw new Error(`the drill-down did not show ${serviceId}: ${JSON.stringify(panel)} ${JSON.stringify(bar)} ${pageErrors.join(' | ')}; ${String(err)}`);
+      });
+      return page.evaluate(() => JSON.parse(document.getElementById('service-panel')!.dataset.rendered!) as Rendered & { mix: Record<string, number> });
+    };
+    const expectPerServiceNumbers = async (serviceId: string, rendered: Rendered & { mix: Record<string, number> }) => {
+      const window = { start: Date.parse(`${range.start}T12:00:00Z`) / 1000, end: Date.parse(`${range.end}T12:00:00Z`) / 1000 + 1 };
+      const buckets = ['messagesSentDelivered', 'messagesSentAccepted', 'messagesSentBuffered', 'messagesSentFailed', 'messagesSentRejected'];
+      const answers: Record<string, Array<Record<string, number> & { date: string }>> = {};
+      for (const type of ['email', 'sms', 'letter']) {
+        answers[type] = await (await api(`/v2/stats/messaging?service_id=${serviceId}&by=day&notification_type=${type}&start=${window.start}&end=${window.end}`)).json();
+      }
+      expect(rendered.labels).toEqual(answers.sms!.map((p) => p.date.slice(0, 10)));
+      expect(rendered.labels).toHaveLength(7);
+      const data = byKey(rendered);
+      for (const type of ['email', 'sms', 'letter']) expect(data[type], type).toEqual(answers[type]!.map((p) => buckets.reduce((n, b) => n + p[b]!, 0)));
+      expect(data.costs!.map(micros)).toEqual(answers.sms!.map((_, i) => ['email', 'sms', 'letter'].reduce((n, t) => n + micros(answers[t]![i]!.costs!), 0)));
+      for (const b of buckets) expect(rendered.mix[b], b).toBe(['email', 'sms', 'letter'].reduce((n, t) => n + answers[t]!.reduce((m, p) => m + p[b]!, 0), 0));
+    };
+    const first = await shown(top[0]!);
+    expect(Object.values(first.mix).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    await expectPerServiceNumbers(top[0]!, first);
+
+    // By keyboard: the searchable list of live services, by name.
+    const services = await apiJson<Array<{ service_id: string; service_name: string }>>('/platform-stats/volumes-by-service', range.start, range.end);
+    const other = services.find((s) => s.service_id !== top[0])!;
+    await page.getByLabel('Service', { exact: true }).fill(other.service_name);
+    await page.getByLabel('Service', { exact: true }).press('Enter');
+    await expectPerServiceNumbers(other.service_id, await shown(other.service_id));
+    await page.getByLabel('Service', { exact: true }).fill('No such service');
+    await page.getByLabel('Service', { exact: true }).press('Enter');
+    expect(await page.locator('#service-error').textContent()).toBe('No live service called "No such service" in this range\'s list.');
   });
 
   it('says "not available" when the API runs without the pipeline', async () => {

@@ -4,7 +4,7 @@ import { TOPICS } from '@notify-stats/events';
 import { startTestBroker, type TestBroker } from '../support/broker.ts';
 import { runCli } from '../support/child.ts';
 import { produce, statusEvent, statusMessage } from '../support/events.ts';
-import { ADMIN, OPERATOR, startPipeline, type TestPipeline } from '../support/pipeline.ts';
+import { clientsEnv, startPipeline, type TestPipeline } from '../support/pipeline.ts';
 import { waitFor } from '../support/wait.ts';
 
 let broker: TestBroker;
@@ -21,14 +21,7 @@ beforeAll(async () => {
   broker = await startTestBroker();
   p = await startPipeline(broker.brokers, { rejectServices: new Set([QUARANTINED]) });
   apiUrl = await p.listen();
-  // The operator commands call /admin/* with the operator's credential (the report reader's is refused there).
-  env = {
-    KAFKA_BROKERS: broker.brokers.join(','),
-    ADMIN_CLIENT_ID: ADMIN.clientId,
-    ADMIN_CLIENT_SECRET: ADMIN.secret,
-    OPERATOR_CLIENT_ID: OPERATOR.clientId,
-    OPERATOR_CLIENT_SECRET: OPERATOR.secret,
-  };
+  env = clientsEnv(broker.brokers);
 });
 afterAll(async () => {
   await p?.stop();
@@ -101,12 +94,14 @@ describe('replay', () => {
     expect(plan.messagesToReplay).toBeGreaterThanOrEqual(21);
     expect(plan.plan.every((x) => x.to === 0)).toBe(true);
 
-    const refused = await runCli(['replay', '--topic', 'all', '--from', 'earliest'], env);
+    const refused = await runCli(['replay', '--topic', 'all', '--from', 'earliest', '--execute'], env);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain('active consumer');
 
-    const replayed = await runCli(['replay', '--topic', 'all', '--from', 'earliest', '--pause-ingest', '--api', apiUrl, '--json'], env);
+    const replayed = await runCli(['replay', '--topic', 'all', '--from', 'earliest', '--pause-ingest', '--execute', '--api', apiUrl, '--json'], env);
     expect(replayed.code).toBe(0);
+    // One document: the plan it carried out and how much was read again.
+    expect(JSON.parse(replayed.stdout)).toMatchObject({ executed: true, messagesToReplay: plan.messagesToReplay, replayed: plan.messagesToReplay, complete: true });
     await p.waitForLagZero();
     await p.waitForFacts(Date.now());
     expect(await bodies()).toEqual(before);
@@ -118,9 +113,9 @@ describe('backfill', () => {
     const before = (await p.get(`/platform-stats?${range}`)).body;
     const res = await runCli(['rollup', '--from', '2024-09-01', '--to', '2024-09-03', '--api', apiUrl, '--json'], env);
     expect(res.code).toBe(0);
-    const progress = res.stdout.trim().split('\n').map((l) => JSON.parse(l) as { done: number; total: number });
-    // Three days repaired (each its raw slices, then its correction), counted by days.
-    expect(progress.at(-1)).toEqual({ done: 3, total: 3 });
+    // One document on stdout (progress went to stderr): three days repaired (each its raw slices, then its correction).
+    expect(res.stdout.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(res.stdout)).toMatchObject({ from: '2024-09-01', to: '2024-09-03', via: apiUrl, days: 3, done: 3 });
     expect((await p.get(`/platform-stats?${range}`)).body).toBe(before);
     const refused = await runCli(['rollup', '--from', '2024-09-03', '--to', '2024-09-01', '--api', apiUrl], env);
     expect(refused.code).toBe(1);

@@ -82,16 +82,34 @@ export const childRegistry = {
   liveCount: () => live.size,
 };
 
-/** Runs `notify-stats <command>` as its own process (its own embedded engine), as production would. */
+/**
+ * Runs `notify-stats <command>` as its own process (its own embedded engine), as production would.
+ * Its operations server takes any free port unless the test names one (METRICS_PORT), so that
+ * tests never fight over a fixed port.
+ */
 export function spawnService(command: string, env: Record<string, string>): ChildService {
   const { child, exited } = spawnOwned(process.execPath, [CLI, command], {
-    env: { ...process.env, LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, LOG_LEVEL: 'warn', METRICS_PORT: '0', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
   child.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
   child.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
   return { process: child, exited, output: () => out };
+}
+
+/** The URL a spawned service logged for `message` (LOG_LEVEL info or lower), e.g. its operations server. */
+export function loggedUrl(service: ChildService, message: string, field = 'url'): string | undefined {
+  for (const line of service.output().split('\n')) {
+    if (!line.includes(`"msg":"${message}"`)) continue;
+    try {
+      const value = (JSON.parse(line) as Record<string, unknown>)[field];
+      if (typeof value === 'string') return value;
+    } catch {
+      // the line is still arriving
+    }
+  }
+  return undefined;
 }
 
 export interface CliResult {

@@ -4,7 +4,7 @@ import { SignJWT } from 'jose';
 import { buildApp } from '@notify-stats/api';
 import { migrate, openClickhouse, type Clickhouse } from '@notify-stats/clickhouse';
 import { ingestReadiness, startIngest, type BatchSink, type IngestHandle } from '@notify-stats/ingest';
-import { INGEST_GROUP_ID, consumerLag, createKafka, kafkaStatus, type Kafka } from '@notify-stats/kafka';
+import { DeadLetterCounter, INGEST_GROUP_ID, consumerLag, createKafka, kafkaStatus, type Kafka } from '@notify-stats/kafka';
 import { startRollups, type RollupsHandle } from '@notify-stats/rollups';
 import { createLogger } from '@notify-stats/runtime';
 import { SOURCE_TOPICS } from '@notify-stats/events';
@@ -20,6 +20,18 @@ export async function adminToken(iat = Math.floor(Date.now() / 1000), secret = A
 }
 
 export const operatorToken = (iat?: number): Promise<string> => adminToken(iat, OPERATOR.secret, OPERATOR.clientId);
+
+/**
+ * The environment of a `notify-stats` process pointed at these brokers with the test's clients:
+ * the operator commands call /admin/* as the operator (the report reader's credential is refused there).
+ */
+export const clientsEnv = (brokers: string[]): Record<string, string> => ({
+  KAFKA_BROKERS: brokers.join(','),
+  ADMIN_CLIENT_ID: ADMIN.clientId,
+  ADMIN_CLIENT_SECRET: ADMIN.secret,
+  OPERATOR_CLIENT_ID: OPERATOR.clientId,
+  OPERATOR_CLIENT_SECRET: OPERATOR.secret,
+});
 
 export interface TestPipeline {
   ch: Clickhouse;
@@ -72,6 +84,8 @@ export async function startPipeline(brokers: string[], opts: PipelineOptions = {
   const admin = kafka.admin();
   await admin.connect();
   const rollups = await startRollups({ clickhouse: ch.client, kafka, logger, intervalMs: 250, safetyCron: '' });
+  // As `notify-stats start` reports them: counted like `dlq list` (the CLI samples this on a timer).
+  const deadLetters = new DeadLetterCounter(kafka, admin);
   const app = await buildApp({
     clickhouse: ch.client,
     admin: ADMIN,
@@ -84,7 +98,12 @@ export async function startPipeline(brokers: string[], opts: PipelineOptions = {
       resume: () => pipeline.ingest.resume(),
       isPaused: () => pipeline.ingest.isPaused(),
     },
-    pipelineStatus: async () => ({ kafka: await kafkaStatus(admin, INGEST_GROUP_ID), rollups: await rollups.status(), ingest: { stalls: pipeline.ingest.stalls() } }),
+    pipelineStatus: async () => ({
+      kafka: await kafkaStatus(admin, INGEST_GROUP_ID),
+      rollups: await rollups.status(),
+      deadLetters: await deadLetters.count(),
+      ingest: { stalls: pipeline.ingest.stalls() },
+    }),
   });
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
   await producer.connect();

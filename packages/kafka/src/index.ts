@@ -9,3 +9,4 @@ export { planRewind, applyRewind, activeMembers, type RewindPlan, type RewindFro
 export { readTopicSnapshot, type ReadRecord } from './read-range.ts';
 export { kafkaStatus, type KafkaStatus } from './status.ts';
 export { listDeadLetters, redrive, REDRIVEN_TOPIC, MAX_REDRIVES, type DeadLetter, type RedriveResult } from './dlq.ts';
+export { DeadLetterCounter, type DeadLetterCount } from './dlq-count.ts';

@@ -8,12 +8,15 @@ import { Access } from './auth/guard.ts';
 import { registerErrorHandler } from './errors.ts';
 import { AccessLimits, DEFAULT_RATE_LIMIT_PER_MINUTE } from './http/limits.ts';
 import { ReportCache } from './http/report-cache.ts';
+import { completeOpenApi } from './http/openapi.ts';
+import { registerRequestLog, requestId } from './http/request-log.ts';
 import { httpMetrics } from './metrics.ts';
 import adminPipeline, { type IngestControl } from './routes/admin-pipeline.ts';
 import adminRollups, { type RollupControl } from './routes/admin-rollups.ts';
 import authSession from './routes/auth-session.ts';
 import dashboard from './routes/dashboard.ts';
 import health, { type HealthDeps } from './routes/health.ts';
+import home from './routes/home.ts';
 import { REPORT_ROUTES } from './routes/index.ts';
 import type { RouteDeps } from './routes/deps.ts';
 import serviceStats from './routes/service-stats/index.ts';
@@ -43,6 +46,8 @@ export interface AppDeps {
   keyFailuresPerMinute?: number;
   /** How long the active API keys read from ClickHouse are reused (default SERVICE_KEY_CACHE_MS). */
   apiKeyCacheMs?: number;
+  /** The OpenAPI UI's address on the operations server, for GET /docs (null: none). */
+  docsUrl?: () => string | null;
 }
 
 export { DEFAULT_RATE_LIMIT_PER_MINUTE };
@@ -51,14 +56,16 @@ export { DEFAULT_RATE_LIMIT_PER_MINUTE };
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: deps.logger as FastifyBaseLogger | undefined,
-    // Per-request lines would dominate the log under load; durations go to /metrics instead.
+    // Fastify's own two lines per request are replaced by http/request-log.ts (one line, levelled).
     logController: new LogController({ disableRequestLogging: true }),
+    genReqId: requestId,
     // Over-long query strings are refused by Node's header limit (431) before they reach a route.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 200 },
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerErrorHandler(app);
+  registerRequestLog(app);
 
   app.addHook('onResponse', async (request, reply) => {
     httpMetrics.requestSeconds.observe(
@@ -82,12 +89,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     },
     transform: jsonSchemaTransform,
+    // Security, error answers, report headers and CSV, which the zod schemas do not say.
+    transformObject: (documents) => completeOpenApi('openapiObject' in documents ? documents.openapiObject : documents.swaggerObject),
   });
   // The document is built here from the routes' schemas, and served by the operations server
   // (ops.ts: METRICS_PORT), not on this port.
 
   await app.register(health, { readiness: deps.readiness });
   await app.register(dashboard);
+  await app.register(home, { docsUrl: deps.docsUrl ?? (() => null) });
 
   const access = new Access(
     new AccessLimits({

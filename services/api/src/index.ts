@@ -1,6 +1,7 @@
 export { buildApp, type AppDeps } from './app.ts';
 export { buildOpsApp } from './ops.ts';
-export { SESSION_ISSUER, SESSION_MAX_AGE_S, SESSION_TTL_S } from './auth/session.ts';
+export { SESSION_ISSUER, SESSION_MAX_AGE_S, SESSION_TTL_S, Sessions } from './auth/session.ts';
+export { IAT_TOLERANCE_S } from './auth/jwt.ts';
 export { INVALID_TOKEN } from './auth/jwt.ts';
 export { ROLE_MESSAGES } from './auth/guard.ts';
 export type { ClientCredential, Role } from './auth/clients.ts';

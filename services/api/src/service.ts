@@ -41,8 +41,10 @@ export function everyAtMost<T>(ttlMs: number, read: () => Promise<T>): () => Pro
 export const storedWatermark = (client: ClickHouseClient, ttlMs = 250) => everyAtMost(ttlMs, () => readState(client, STATE_KEYS.freshnessWatermark));
 
 export async function startApi(opts: ApiOptions): Promise<ApiHandle> {
+  let docsUrl: string | null = null;
   const app = await buildApp({
     ...opts,
+    docsUrl: () => docsUrl,
     dataAsOf: opts.dataAsOf ?? storedWatermark(opts.clickhouse),
     factsVersion: opts.factsVersion === undefined ? everyAtMost(250, () => factsVersion(opts.clickhouse)) : opts.factsVersion,
   });
@@ -50,6 +52,7 @@ export async function startApi(opts: ApiOptions): Promise<ApiHandle> {
   try {
     const address = await app.listen({ port: opts.port, host: opts.host ?? '127.0.0.1' });
     const metricsUrl = ops ? await ops.listen({ port: opts.metricsPort ?? 0, host: opts.metricsHost ?? '127.0.0.1' }) : null;
+    docsUrl = metricsUrl && `${metricsUrl}/docs`;
     opts.logger.info({ address, metrics: metricsUrl }, 'api listening');
     return { url: address, metricsUrl, stop: async () => Promise.all([app.close(), ops?.close()]).then(() => undefined) };
   } catch (err) {

@@ -79,6 +79,17 @@ export const apiEnv = dataEnv
     METRICS_PORT: env.METRICS_PORT ?? (env.PORT === 0 ? 0 : env.PORT + 1),
   }));
 
+/** Default operations ports of the services run alone (the API's is PORT + 1 = 6012). */
+export const INGEST_METRICS_PORT = 6013;
+export const ROLLUPS_METRICS_PORT = 6014;
+
+/** The operations server (/healthz, /readyz, /metrics) of a service run alone. */
+export const opsEnv = (defaultPort: number) =>
+  z.object({
+    METRICS_PORT: z.preprocess(blank, z.coerce.number().int().min(0).max(65535).default(defaultPort)),
+    METRICS_HOST: z.preprocess(blank, z.string().default('127.0.0.1')),
+  });
+
 /** Everything at once, for `start`. */
 export const allInOneEnv = z.intersection(rollupsEnv, apiEnv);
 

@@ -11,7 +11,12 @@ export interface ApiTarget {
  * so the operator commands (rollup, replay, status) sign with OPERATOR_CLIENT_ID / _SECRET.
  */
 export function operatorTarget(env: { PORT: number; OPERATOR_CLIENT_ID: string; OPERATOR_CLIENT_SECRET: string }, api?: string): ApiTarget {
-  return { base: api ?? `http://127.0.0.1:${env.PORT}`, clientId: env.OPERATOR_CLIENT_ID, secret: env.OPERATOR_CLIENT_SECRET };
+  return { base: apiBase(env, api), clientId: env.OPERATOR_CLIENT_ID, secret: env.OPERATOR_CLIENT_SECRET };
+}
+
+/** --api, else NOTIFY_STATS_API, else this machine's API on PORT. */
+export function apiBase(env: { PORT: number }, api?: string): string {
+  return (api || process.env.NOTIFY_STATS_API || `http://127.0.0.1:${env.PORT}`).replace(/\/+$/, '');
 }
 
 export class PipelineUnreachable extends Error {}

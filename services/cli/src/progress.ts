@@ -1,21 +1,18 @@
 import cliProgress from 'cli-progress';
 
-/** A progress bar with rate and ETA on a terminal; silent (or JSON lines) when scripted. */
-export function progressBar(unit: string, json: boolean) {
-  if (json) {
-    return {
-      start: (_total: number) => undefined,
-      update: (done: number, total: number) => process.stdout.write(`${JSON.stringify({ done, total })}\n`),
-      stop: () => undefined,
-    };
-  }
+export type ProgressBar = ReturnType<typeof progressBar>;
+
+/**
+ * A progress bar with rate and ETA, always on stderr (stdout holds the command's result, one JSON
+ * document with --json); it draws only on a terminal, so a scripted run prints no progress at all.
+ */
+export function progressBar(unit: string) {
   const bar = new cliProgress.SingleBar(
     {
       format: `{bar} {percentage}% | {value}/{total} ${unit} | {speed} ${unit}/s | ETA {eta_formatted}`,
       hideCursor: true,
       etaBuffer: 20,
-      noTTYOutput: !process.stderr.isTTY,
-      notTTYSchedule: 2000,
+      noTTYOutput: false,
       stream: process.stderr,
     },
     cliProgress.Presets.shades_classic,

@@ -5,3 +5,4 @@ export { RollupLease, LeaseHeldError } from './lease.ts';
 export { IngestProgress } from './freshness.ts';
 export { FACT_TABLES, VERSION, DESPATCH_VERSION } from './snapshot-sql.ts';
 export { WINDOW_TOPICS, type Positions } from './positions.ts';
+export { RollupsObserver, type CycleOutcome } from './observability.ts';

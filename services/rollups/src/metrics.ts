@@ -19,9 +19,4 @@ export const rollupMetrics = {
     help: 'Repair days and slices waiting to run between window cycles',
     registers: [metricsRegistry],
   }),
-  freshnessLagSeconds: new Gauge({
-    name: 'notify_stats_freshness_lag_seconds',
-    help: 'Now minus the freshness watermark',
-    registers: [metricsRegistry],
-  }),
 };

@@ -18,6 +18,7 @@ import { backfill, type BackfillProgress } from './backfill.ts';
 import { IngestProgress } from './freshness.ts';
 import type { RollupLease } from './lease.ts';
 import { rollupMetrics } from './metrics.ts';
+import type { CycleOutcome } from './observability.ts';
 import { WINDOW_TOPICS, type Positions } from './positions.ts';
 import { RollupRunner } from './runner.ts';
 
@@ -33,6 +34,8 @@ export interface RollupsOptions {
   safetyDays?: number;
   /** Tests only: a lease of their own (or none). */
   lease?: RollupLease | null;
+  /** Called after every cycle with how it went (observability.ts: metrics and readiness). */
+  onCycle?: (outcome: CycleOutcome) => void;
 }
 
 export interface RollupsHandle {
@@ -74,7 +77,8 @@ export async function startRollups(opts: RollupsOptions): Promise<RollupsHandle>
       watermark = new Date(caughtUp).toISOString();
       await writeState(clickhouse, STATE_KEYS.freshnessWatermark, watermark);
     }
-    if (watermark) rollupMetrics.freshnessLagSeconds.set((Date.now() - Date.parse(watermark)) / 1000);
+    // The watermark's age is published by the observability timer (notify_stats_freshness_watermark_*),
+    // read from pipeline_state, so it keeps ageing when cycles fail.
     return result.capped || result.repairsLeft > 0;
   };
 
@@ -84,8 +88,10 @@ export async function startRollups(opts: RollupsOptions): Promise<RollupsHandle>
       let busy = false;
       try {
         busy = await cycle();
+        opts.onCycle?.({ ok: true, at: Date.now(), ms: Date.now() - started });
       } catch (err) {
         logger.error({ err }, 'rollup cycle failed; retrying next cycle');
+        opts.onCycle?.({ ok: false, at: Date.now(), error: err });
       }
       // More work waiting (a capped window, repair slices) runs at once; otherwise wait for events.
       await sleep(busy ? 0 : Math.max(100, intervalMs - (Date.now() - started)));

@@ -28,7 +28,7 @@ export const COLOURS = {
 
 const POSTAGE_ORDER = ['first', 'second', 'economy', 'europe', 'rest-of-world'];
 const POSTAGE_LABEL = { first: 'First class', second: 'Second class', economy: 'Economy', europe: 'Europe', 'rest-of-world': 'Rest of world' };
-const TYPES = [
+export const TYPES = [
   { key: 'email', label: 'Email' },
   { key: 'sms', label: 'SMS' },
   { key: 'letter', label: 'Letters' },
@@ -73,6 +73,7 @@ export const CHARTS = [
     description: 'Billable notifications created each London day, by channel.',
     report: '/platform-stats/daily-volumes-report',
     oneFinancialYear: false,
+    dayField: 'day',
     build(rows) {
       const labels = rows.map((r) => r.day);
       const dataset = (key, label, field, colour) => ({ key, label, data: rows.map((r) => r[field]), backgroundColor: colour, borderRadius: 2 });
@@ -98,6 +99,7 @@ export const CHARTS = [
     description: 'Text messages sent through each provider per day (bars) and their gross cost (lines, right axis).',
     report: '/platform-stats/daily-sms-provider-volumes-report',
     oneFinancialYear: false,
+    dayField: 'day',
     build(rows) {
       const labels = uniqueSorted(rows.map((r) => r.day));
       const providers = uniqueSorted(rows.map((r) => r.provider));
@@ -144,6 +146,7 @@ export const CHARTS = [
     title: 'Letters per postage',
     description: 'Letters despatched by DVLA each day (by despatch day, not creation day), by postage.',
     report: '/platform-stats/data-for-dvla-billing-report',
+    dayField: 'date',
     oneFinancialYear: true,
     build(rows) {
       const labels = uniqueSorted(rows.map((r) => r.date));
@@ -295,7 +298,7 @@ export function renderedData(chart) {
 /** The numbers as a table (visually hidden; screen readers and the test read it). */
 export function fillTable(table, caption, spec) {
   const values = spec.tableValues ?? ((d) => d.data);
-  const isMoney = (d) => d.key === 'sms_cost' || d.key === 'letter_cost' || String(d.key).startsWith('sms_cost:');
+  const isMoney = (d) => d.key === 'sms_cost' || d.key === 'letter_cost' || d.key === 'costs' || String(d.key).startsWith('sms_cost:');
   const cell = (tag, text, scope) => {
     const el = document.createElement(tag);
     el.textContent = text;

@@ -38,6 +38,8 @@ export function financialYearOf(day) {
 export const financialYearStart = (fy) => `${String(fy).padStart(4, '0')}-04-01`;
 export const financialYearEnd = (fy) => `${String(fy + 1).padStart(4, '0')}-03-31`;
 
+export const PRESETS = ['today', 'last-7-days', 'last-month', 'financial-year', 'previous-financial-year'];
+
 /** The range presets of the picker, relative to today in London. */
 export function presetRange(name, today = londonDay()) {
   switch (name) {
@@ -45,8 +47,18 @@ export function presetRange(name, today = londonDay()) {
       return { start: today, end: today };
     case 'last-7-days':
       return { start: addDays(today, -6), end: today };
+    case 'last-month': {
+      // The whole calendar month before this one.
+      const [y, m] = today.split('-').map(Number);
+      const first = new Date(Date.UTC(y, m - 2, 1)).toISOString().slice(0, 10);
+      return { start: first, end: addDays(`${today.slice(0, 7)}-01`, -1) };
+    }
     case 'financial-year': {
       const fy = financialYearOf(today);
+      return { start: financialYearStart(fy), end: financialYearEnd(fy) };
+    }
+    case 'previous-financial-year': {
+      const fy = financialYearOf(today) - 1;
       return { start: financialYearStart(fy), end: financialYearEnd(fy) };
     }
     default:
@@ -71,8 +83,11 @@ export function longDay(day) {
   );
 }
 
-/** "2 Apr" for axis labels. */
+/** "2 Apr" for axis labels; a month (YYYY-MM, monthly grouping) is "Apr 2024". */
 export function shortDay(day) {
   const [y, m, d] = day.split('-').map(Number);
+  if (d === undefined) {
+    return new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', month: 'short', year: 'numeric' }).format(new Date(Date.UTC(y, m - 1, 1)));
+  }
   return new Intl.DateTimeFormat('en-GB', { timeZone: 'UTC', day: 'numeric', month: 'short' }).format(new Date(Date.UTC(y, m - 1, d)));
 }

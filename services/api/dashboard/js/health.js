@@ -92,12 +92,16 @@ export class HealthPanel {
     note.textContent = `Could not read the pipeline status: ${err.message}. Retrying every ${REFRESH_MS / 1000} s.`;
   }
 
+  /**
+   * Dead letters waiting, counted as `notify-stats dlq list` counts them (one per origin, redriven
+   * ones apart) when the API has that count; else the messages in the DLQ topics, which a redrive
+   * never lowers.
+   */
   render(status) {
     const kafka = status?.kafka ?? {};
     const rollups = status?.rollups ?? {};
     const partitions = Array.isArray(kafka.partitions) ? kafka.partitions : [];
-    const deadLetters = Object.entries(kafka.deadLetters ?? {});
-    const dlqTotal = deadLetters.reduce((n, [, v]) => n + Number(v), 0);
+    const { perTopic: deadLetters, total: dlqTotal, redriven } = deadLetterCounts(status);
     const totalLag = Number(kafka.totalLag ?? partitions.reduce((n, p) => n + Number(p.lag), 0));
     const pending = Number(rollups.pending ?? 0);
 
@@ -112,9 +116,10 @@ export class HealthPanel {
     this.$('#health-dlq').textContent = formatCount(dlqTotal);
     this.$('#health-dlq').closest('.stat').classList.toggle('stat-warn', dlqTotal > 0);
     const withLetters = deadLetters.filter(([, n]) => Number(n) > 0);
-    this.$('#health-dlq-topics').textContent = withLetters.length
-      ? withLetters.map(([t, n]) => `${shortTopic(t).replace(/\.dlq$/, '')}: ${formatCount(Number(n))}`).join(' · ')
-      : 'none in any dead-letter topic';
+    this.$('#health-dlq-topics').textContent =
+      (withLetters.length
+        ? withLetters.map(([t, n]) => `${shortTopic(t).replace(/\.dlq$/, '')}: ${formatCount(Number(n))}`).join(' · ')
+        : 'none waiting in any dead-letter topic') + (redriven ? ` · ${formatCount(redriven)} redriven` : '');
     this.$('#health-pending').textContent = formatCount(pending);
     this.watermark = rollups.watermark ?? null;
     this.$('#health-watermark').textContent = this.watermark ? formatInstant(this.watermark) : 'none yet';
@@ -196,4 +201,18 @@ export class HealthPanel {
       }),
     );
   }
+}
+
+function deadLetterCounts(status) {
+  const counted = status?.deadLetters;
+  if (counted && typeof counted === 'object') {
+    const perTopic = Object.entries(counted).map(([t, c]) => [t, Number(c?.waiting ?? 0)]);
+    return {
+      perTopic,
+      total: perTopic.reduce((n, [, v]) => n + v, 0),
+      redriven: Object.values(counted).reduce((n, c) => n + Number(c?.redriven ?? 0), 0),
+    };
+  }
+  const perTopic = Object.entries(status?.kafka?.deadLetters ?? {}).map(([t, v]) => [t, Number(v)]);
+  return { perTopic, total: perTopic.reduce((n, [, v]) => n + v, 0), redriven: 0 };
 }

@@ -2,9 +2,11 @@
 import { AuthError, downloadReportCsv, getJson, saveFile } from './api.js';
 import { DEFAULT_CLIENT_ID, currentSession, forgetSession, signIn as startSession, signOut as endSession, webCryptoMissing } from './auth.js';
 import { CHARTS, configureChartDefaults, fillTable, renderedData } from './charts.js';
-import { clampToOneFinancialYear, isIsoDay, longDay, presetRange } from './dates.js';
+import { PRESETS, clampToOneFinancialYear, isIsoDay, longDay, presetRange } from './dates.js';
 import { formatInstant } from './format.js';
+import { byMonth } from './grouping.js';
 import { HealthPanel } from './health.js';
+import { ServicePanel } from './service.js';
 
 const $ = (sel) => document.querySelector(sel);
 const Chart = globalThis.Chart;
@@ -16,6 +18,10 @@ const state = {
   generation: 0,
   charts: new Map(),
   cards: new Map(),
+  /** X-Data-As-Of of the numbers on screen. */
+  dataAsOf: null,
+  /** 'day' or 'month': how the daily reports are grouped on the charts. */
+  grouping: 'day',
 };
 
 // Sign in / out ---------------------------------------------------------------------------------
@@ -114,7 +120,7 @@ function initialRange() {
 /** The preset a range equals today, if any (typed dates that match one light its button too). */
 function presetOf({ start, end }) {
   return (
-    ['today', 'last-7-days', 'financial-year'].find((p) => {
+    PRESETS.find((p) => {
       const r = presetRange(p);
       return r.start === start && r.end === end;
     }) ?? null
@@ -150,6 +156,8 @@ function onPreset(event) {
   applyRange(presetRange(button.dataset.preset), button.dataset.preset);
 }
 
+const rangeText = (range) => `Showing ${longDay(range.start)}${range.end === range.start ? '' : ` to ${longDay(range.end)}`} (London).`;
+
 function applyRange(range, preset) {
   rangeError(null);
   state.range = range;
@@ -161,7 +169,7 @@ function applyRange(range, preset) {
   const dashboard = $('#dashboard');
   dashboard.dataset.start = range.start;
   dashboard.dataset.end = range.end;
-  $('#range-summary').textContent = `Showing ${longDay(range.start)}${range.end === range.start ? '' : ` to ${longDay(range.end)}`} (London).`;
+  $('#range-summary').textContent = rangeText(range);
   void loadCharts();
 }
 
@@ -200,9 +208,22 @@ function chartRange(def) {
   return def.oneFinancialYear ? clampToOneFinancialYear(state.range) : { ...state.range, clamped: false };
 }
 
+/** The drill-down's searchable list: every live service of the range (volumes-by-service). */
+async function loadServices(generation) {
+  const range = { ...state.range };
+  service.setRange(range);
+  try {
+    const { body } = await getJson('/platform-stats/volumes-by-service', { start_date: range.start, end_date: range.end });
+    if (generation === state.generation) service.setServices(body, range);
+  } catch (err) {
+    if (err instanceof AuthError) authFailed(err);
+  }
+}
+
 async function loadCharts() {
   const generation = ++state.generation;
   let latestAsOf = null;
+  void loadServices(generation);
   await Promise.all(
     CHARTS.map(async (def) => {
       const card = state.cards.get(def.id);
@@ -227,12 +248,41 @@ async function loadCharts() {
     }),
   );
   if (generation === state.generation && latestAsOf) {
-    $('#range-summary').textContent += ` Numbers include every event produced before ${formatInstant(latestAsOf)}.`;
+    state.dataAsOf = latestAsOf;
+    $('#range-summary').textContent = `${rangeText(state.range)} Numbers include every event produced before ${formatInstant(latestAsOf)}.`;
+  }
+}
+
+/** How often the page asks whether the numbers moved (one cached report, whatever the range). */
+const DATA_POLL_MS = 15_000;
+
+/**
+ * Redraws the charts when the API vouches for newer data (`X-Data-As-Of` moved): the reports are
+ * cached per facts version, so a poll that finds nothing new costs one cached answer.
+ */
+async function pollDataAsOf() {
+  if ($('#dashboard').hidden || !state.range || document.visibilityState !== 'visible') return;
+  try {
+    const { dataAsOf } = await getJson('/platform-stats', { start_date: state.range.end, end_date: state.range.end });
+    if (dataAsOf && state.dataAsOf && dataAsOf !== state.dataAsOf) await loadCharts();
+  } catch (err) {
+    if (err instanceof AuthError) authFailed(err);
+    // Anything else: the charts keep their numbers and the next poll tries again.
   }
 }
 
 function render(def, card, body, range) {
-  const spec = def.build(body);
+  const monthly = state.grouping === 'month' && def.dayField;
+  const spec = def.build(monthly ? byMonth(body, def.dayField) : body);
+  if (def.id === 'top-services') {
+    // A bar is a service: clicking it opens the drill-down (the search field does the same by keyboard).
+    spec.options.onClick = (_event, elements) => {
+      const index = elements[0]?.index;
+      if (index !== undefined) void service.show(spec.data.labelKeys[index], state.range);
+    };
+    spec.options.onHover = (event, elements) => (event.native.target.style.cursor = elements.length ? 'pointer' : 'default');
+  }
+  card.dataset.grouping = monthly ? 'month' : 'day';
   const note = card.querySelector('.card-note');
   note.hidden = !range.clamped;
   note.textContent = range.clamped
@@ -300,6 +350,7 @@ async function downloadCsv(def, card) {
 // Start -----------------------------------------------------------------------------------------
 
 const health = new HealthPanel($('#health'), { onAuthError: authFailed });
+const service = new ServicePanel($('#service-panel'), { onAuthError: authFailed });
 
 function start() {
   if (!Chart) {
@@ -314,6 +365,17 @@ function start() {
   $('#sign-out').addEventListener('click', () => void signOut());
   $('#range-form').addEventListener('submit', onRangeSubmit);
   document.querySelector('.presets').addEventListener('click', onPreset);
+  for (const input of document.querySelectorAll('input[name="grouping"]')) {
+    input.addEventListener('change', () => {
+      state.grouping = input.value;
+      // Redrawn from the bodies already fetched: grouping asks the API for nothing new.
+      for (const def of CHARTS) {
+        const card = state.cards.get(def.id);
+        if (card.lastBody && card.dataset.state === 'ready') render(def, card, card.lastBody.body, { start: card.lastBody.start, end: card.lastBody.end, clamped: card.querySelector('.card-note').hidden === false });
+      }
+    });
+  }
+  setInterval(() => void pollDataAsOf(), DATA_POLL_MS);
   document.addEventListener('visibilitychange', () => {
     if (document.visibilityState === 'visible' && !$('#dashboard').hidden) void health.refresh();
   });

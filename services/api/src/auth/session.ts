@@ -60,14 +60,17 @@ export class Sessions {
     return key;
   }
 
-  /** A new session for a client that just proved its secret, or the renewal of `previous`. */
-  async issue(clientId: string, role: string, previous?: SessionClaims): Promise<IssuedSession> {
+  /**
+   * A new session for a client that just proved its secret, or the renewal of `previous`. A
+   * shorter life than SESSION_TTL_S may be asked (`notify-stats token --ttl`); never a longer one.
+   */
+  async issue(clientId: string, role: string, previous?: SessionClaims, ttlS = SESSION_TTL_S): Promise<IssuedSession> {
     const key = this.keyOf(clientId);
     if (!key) throw new Error(`no client ${clientId}`);
     const nowS = Math.floor(this.now() / 1000);
     const sid = previous?.sid ?? randomUUID();
     const authTime = previous?.authTime ?? nowS;
-    const exp = Math.min(nowS + SESSION_TTL_S, authTime + SESSION_MAX_AGE_S);
+    const exp = Math.min(nowS + Math.min(ttlS, SESSION_TTL_S), authTime + SESSION_MAX_AGE_S);
     if (exp <= nowS) throw new ApiError(403, SESSION_MESSAGES.expired);
     const token = await new SignJWT({ role, sid, auth_time: authTime })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })

@@ -1,12 +1,13 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { evaluateReadiness, type ReadinessCheck } from '@notify-stats/runtime';
 
 export interface HealthDeps {
   /**
    * Named readiness checks; all must pass for /readyz to answer 200. A check may answer with a
    * string instead of false: it failed, and that is why (shown under `reasons`).
    */
-  readiness: Record<string, () => Promise<boolean | string> | boolean | string>;
+  readiness: Record<string, ReadinessCheck>;
 }
 
 const health = z.object({
@@ -22,17 +23,8 @@ const route: FastifyPluginAsyncZod<HealthDeps> = async (app, deps) => {
     '/readyz',
     { schema: { tags: ['health'], summary: 'Readiness: ClickHouse answers and the pipeline is consuming', response: { 200: health, 503: health } } },
     async (_request, reply) => {
-      const checks: Record<string, boolean> = {};
-      const reasons: Record<string, string> = {};
-      for (const [name, check] of Object.entries(deps.readiness)) {
-        const result = await Promise.resolve()
-          .then(check)
-          .catch(() => false);
-        checks[name] = result === true;
-        if (typeof result === 'string') reasons[name] = result;
-      }
-      const ok = Object.values(checks).every(Boolean);
-      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', checks, ...(Object.keys(reasons).length ? { reasons } : {}) });
+      const report = await evaluateReadiness(deps.readiness);
+      return reply.code(report.status === 'ok' ? 200 : 503).send(report);
     },
   );
 };

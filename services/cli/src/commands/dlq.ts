@@ -23,6 +23,8 @@ async function select(filter: DlqFilter): Promise<DeadLetter[]> {
   );
 }
 
+const hasFilter = (f: DlqFilter) => Boolean((f.topic && f.topic !== 'all') || f.reasonContains || f.id?.length);
+
 const summary = (l: DeadLetter) => ({
   id: l.id,
   source: `${l.sourceTopic}[${l.sourcePartition ?? '?'}]@${l.sourceOffset ?? '?'}`,
@@ -34,16 +36,16 @@ const summary = (l: DeadLetter) => ({
   truncatedFromBytes: l.truncatedFromBytes,
 });
 
-export async function dlqListCommand(opts: DlqFilter & { json?: boolean; limit?: string }): Promise<void> {
+export async function dlqListCommand(opts: DlqFilter & { json?: boolean; limit?: number }): Promise<void> {
   const letters = await select(opts);
-  const limit = opts.limit ? Number(opts.limit) : Infinity;
-  if (opts.json) return printJson(letters.slice(0, limit).map(summary));
+  const shown = letters.slice(0, opts.limit ?? Infinity);
+  if (opts.json) return printJson(shown.map(summary));
   if (letters.length === 0) return print('No dead letters.');
-  for (const l of letters.slice(0, limit)) {
+  for (const l of shown) {
     const s = summary(l);
     print(`${s.id}  from ${s.source}  ${s.failedAt ?? ''}${s.redriven ? '  (redriven)' : ''}\n    ${s.reason.slice(0, 200)}`);
   }
-  print(`${letters.length} dead letter(s)${letters.length > limit ? `, ${limit} shown` : ''}.`);
+  print(`${letters.length} dead letter(s)${shown.length < letters.length ? `, ${shown.length} shown` : ''}.`);
 }
 
 export async function dlqShowCommand(id: string, opts: { json?: boolean }): Promise<void> {
@@ -54,15 +56,33 @@ export async function dlqShowCommand(id: string, opts: { json?: boolean }): Prom
   for (const [k, v] of Object.entries(full)) print(`${k}: ${typeof v === 'object' ? JSON.stringify(v, null, 2) : String(v)}`);
 }
 
-export async function dlqRedriveCommand(opts: DlqFilter & { dryRun?: boolean; force?: boolean; json?: boolean }): Promise<void> {
+export interface RedriveOptions extends DlqFilter {
+  dryRun?: boolean;
+  execute?: boolean;
+  yes?: boolean;
+  force?: boolean;
+  json?: boolean;
+}
+
+/**
+ * Redrives the dead letters a filter selects. Without a filter it would redrive every dead letter
+ * of every topic, so then, like `kafka-consumer-groups --reset-offsets`, it only shows the plan
+ * unless --execute (or --yes) says to go ahead.
+ */
+export async function dlqRedriveCommand(opts: RedriveOptions): Promise<void> {
   const letters = await select(opts);
-  if (opts.dryRun) {
-    if (opts.json) return printJson({ wouldRedrive: letters.map(summary) });
+  const go = !opts.dryRun && (hasFilter(opts) || opts.execute || opts.yes);
+  if (!go) {
+    const why = opts.dryRun ? 'dry run' : 'no filter: pass --execute to redrive every dead letter, or narrow with --topic, --reason-contains or --id';
+    if (opts.json) return printJson({ executed: false, why, wouldRedrive: letters.map(summary) });
     for (const l of letters) print(`would redrive ${l.id} -> ${l.sourceTopic}${l.redriven ? ' (already redriven: skipped without --force)' : ''}`);
-    return print(`${letters.length} dead letter(s) match.`);
+    print(`${letters.length} dead letter(s) match. Nothing redriven (${why}).`);
+    return;
   }
   const result = await redrive(operatorKafka(), letters, { force: Boolean(opts.force) });
-  if (opts.json) return printJson({ redriven: result.redriven.map(summary), skipped: result.skipped.map((s) => ({ ...summary(s.letter), why: s.why })) });
+  if (opts.json) {
+    return printJson({ executed: true, redriven: result.redriven.map(summary), skipped: result.skipped.map((s) => ({ ...summary(s.letter), why: s.why })) });
+  }
   print(`Redriven ${result.redriven.length} message(s) to their source topics.`);
   for (const s of result.skipped) print(`  skipped ${s.letter.id}: ${s.why}`);
 }

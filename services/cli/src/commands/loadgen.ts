@@ -11,6 +11,7 @@ import {
   type ProduceResult,
 } from '@notify-stats/loadgen';
 import { createLogger, kafkaEnv, parseEnv, sleep } from '@notify-stats/runtime';
+import { DEFAULT_BROKERS } from '../kafka-cli.ts';
 import { progressBar } from '../progress.ts';
 
 export interface LoadgenCommandOptions {
@@ -40,8 +41,6 @@ const FLAGS: Record<keyof LoadgenOptions, string> = {
   duplicateFraction: '--duplicate-fraction',
   invalidFraction: '--invalid-fraction',
 };
-
-const DEFAULT_BROKERS = ['localhost:9092'];
 
 /** A decimal number as typed on a command line ("1e3", "0x10", "" and "5s" are refused). */
 function number(flag: string, value: string | undefined): number | undefined {
@@ -107,7 +106,7 @@ export async function loadgenCommand(opts: LoadgenCommandOptions): Promise<void>
   const logger = createLogger('loadgen');
   logger.level = opts.json ? 'error' : 'warn';
   const kafka = createKafka(brokers, env.KAFKA_CLIENT_ID, logger);
-  if (!opts.json) process.stderr.write(`loadgen: ${brokers.join(',')}, seed ${options.seed}, ${options.services} services\n`);
+  process.stderr.write(`loadgen: ${brokers.join(',')}, seed ${options.seed}, ${options.services} services\n`);
 
   const admin = kafka.admin();
   await admin.connect();
@@ -126,7 +125,7 @@ export async function loadgenCommand(opts: LoadgenCommandOptions): Promise<void>
     process.stderr.write('\nstopping after the batches in flight (Ctrl-C again to quit now)...\n');
   };
   process.on('SIGINT', onSigint);
-  const bar = progressBar('events', Boolean(opts.json));
+  const bar = progressBar('events');
   const total = resolveOptions(options).count;
   let lastUpdate = 0;
   bar.start(total);
@@ -137,7 +136,7 @@ export async function loadgenCommand(opts: LoadgenCommandOptions): Promise<void>
       { ...options, brokers, clientId: `${env.KAFKA_CLIENT_ID}-loadgen` },
       (p) => {
         const now = Date.now();
-        if (now - lastUpdate < (opts.json ? 1000 : 200) && p.acknowledged < p.total) return;
+        if (now - lastUpdate < 200 && p.acknowledged < p.total) return;
         lastUpdate = now;
         bar.update(p.acknowledged, p.total);
       },

@@ -11,6 +11,8 @@ export interface ReplayOptions {
   from: string;
   to?: string;
   dryRun?: boolean;
+  execute?: boolean;
+  yes?: boolean;
   pauseIngest?: boolean;
   api?: string;
   json?: boolean;
@@ -42,13 +44,16 @@ export async function replayCommand(opts: ReplayOptions): Promise<void> {
       ? new Map((await planRewind(admin, INGEST_GROUP_ID, topics, to)).map((t) => [key(t), t.to]))
       : await endTargets(admin, topics);
     const total = plan.reduce((n, p) => n + Math.max(0, (targetOf(targets, p) ?? p.to) - p.to), 0);
-    if (opts.json) printJson({ groupId: INGEST_GROUP_ID, plan, messagesToReplay: total, dryRun: Boolean(opts.dryRun) });
-    else {
+    // Moving a group's offsets is not undone by running the command again: like
+    // kafka-consumer-groups --reset-offsets, it shows the plan unless --execute (or --yes) is given.
+    const execute = !opts.dryRun && Boolean(opts.execute || opts.yes);
+    const document = { groupId: INGEST_GROUP_ID, topics, from: opts.from, plan, messagesToReplay: total, executed: execute };
+    if (!opts.json) {
       print(`Replay of ${topics.join(', ')} from ${opts.from}${opts.to ? ` (progress measured to ${opts.to})` : ''} for group ${INGEST_GROUP_ID}:`);
       for (const p of plan) print(`  ${p.topic}[${p.partition}]  committed ${p.from < 0 ? '-' : p.from}  ->  ${p.to}`);
-      print(`  ${total} message(s) will be read again.${opts.dryRun ? ' (dry run: nothing changed)' : ''}`);
+      print(`  ${total} message(s) will be read again.${execute ? '' : ' Nothing changed: pass --execute to rewind.'}`);
     }
-    if (opts.dryRun) return;
+    if (!execute) return opts.json ? printJson(document) : undefined;
 
     const env = parseEnv(apiEnv);
     const target: ApiTarget = operatorTarget(env, opts.api);
@@ -71,7 +76,8 @@ export async function replayCommand(opts: ReplayOptions): Promise<void> {
       if (paused) await pipelineJson(target, 'POST', '/admin/ingest/resume');
     }
     if (!opts.json) print('Rewound. Waiting for the pipeline to read it again (Ctrl-C stops watching; the replay goes on).');
-    await watchProgress(admin, plan, targets, total, Boolean(opts.json));
+    const replayed = await watchProgress(admin, plan, targets, total);
+    if (opts.json) printJson({ ...document, replayed, complete: replayed >= total });
   } finally {
     await admin.disconnect();
   }
@@ -91,17 +97,17 @@ async function watchProgress(
   plan: RewindPlan[],
   targets: Map<string, number>,
   total: number,
-  json: boolean,
-): Promise<void> {
-  const bar = progressBar('messages', json);
+): Promise<number> {
+  const bar = progressBar('messages');
   bar.start(total);
   let stop = false;
   const onSigint = () => (stop = true);
   process.once('SIGINT', onSigint);
+  let done = 0;
   try {
     while (!stop) {
       const committed = await committedOffsets(admin, INGEST_GROUP_ID, [...new Set(plan.map((p) => p.topic))]);
-      const done = plan.reduce((n, p) => n + Math.max(0, Math.min(committed.get(key(p)) ?? 0, targets.get(key(p)) ?? 0) - p.to), 0);
+      done = plan.reduce((n, p) => n + Math.max(0, Math.min(committed.get(key(p)) ?? 0, targets.get(key(p)) ?? 0) - p.to), 0);
       bar.update(done, total);
       if (done >= total) break;
       await sleep(500);
@@ -110,4 +116,5 @@ async function watchProgress(
     process.off('SIGINT', onSigint);
     bar.stop();
   }
+  return done;
 }

@@ -4,7 +4,9 @@ import { createLogger, parseEnv } from '@notify-stats/runtime';
 import { clientToken } from '../admin-token.ts';
 import { openMigratedClickhouse } from '../connections.ts';
 import { apiEnv } from '../env.ts';
-import { progressBar } from '../progress.ts';
+import { printJson } from '../kafka-cli.ts';
+import { apiBase } from '../pipeline-api.ts';
+import { progressBar, type ProgressBar } from '../progress.ts';
 
 export interface RollupOptions {
   from: string;
@@ -13,7 +15,7 @@ export interface RollupOptions {
   api?: string;
 }
 
-type Outcome = 'done' | 'no-pipeline' | 'no-rollups';
+type Outcome = { done: number; total: number } | 'no-pipeline' | 'no-rollups';
 
 /**
  * Repairs a date range. The embedded engine belongs to one process, so when a pipeline is
@@ -28,10 +30,17 @@ export async function rollupCommand(opts: RollupOptions): Promise<void> {
   }
   if (compareDays(opts.from, opts.to) > 0) throw new Error('--from must not be after --to');
   const env = parseEnv(apiEnv);
-  const bar = progressBar('days', Boolean(opts.json));
-  const base = opts.api ?? `http://127.0.0.1:${env.PORT}`;
+  const bar = progressBar('days');
+  const base = apiBase(env, opts.api);
+  const started = Date.now();
+  // The result, whichever process rebuilt the days: scripts read it with --json.
+  const report = (via: string, p: { done: number; total: number }) => {
+    const result = { from: opts.from, to: opts.to, via, days: p.total, done: p.done, elapsedMs: Date.now() - started };
+    if (opts.json) printJson(result);
+    else process.stdout.write(`Rebuilt ${p.done} of ${p.total} day build(s) from ${opts.from} to ${opts.to} (${via}) in ${(result.elapsedMs / 1000).toFixed(1)} s.\n`);
+  };
   const viaApi = await backfillViaApi(base, opts, env, bar);
-  if (viaApi === 'done') return;
+  if (typeof viaApi === 'object') return report(base, viaApi);
   if (viaApi === 'no-rollups') {
     throw new Error(`the API at ${base} runs without the rollups service: run this command where the rollups service runs`);
   }
@@ -39,7 +48,12 @@ export async function rollupCommand(opts: RollupOptions): Promise<void> {
   const ch = await openMigratedClickhouse(env, logger);
   try {
     const runner = new RollupRunner(ch.client, logger);
-    const done = backfill(runner, opts.from, opts.to, (p) => (p.done === 0 ? bar.start(p.total) : bar.update(p.done, p.total)));
+    let last = { done: 0, total: 0 };
+    const done = backfill(runner, opts.from, opts.to, (p) => {
+      last = { done: p.done, total: p.total };
+      if (p.done === 0) bar.start(p.total);
+      else bar.update(p.done, p.total);
+    });
     done.catch(() => undefined); // awaited below; runPending reports a failed slice first
     try {
       await runner.runPending();
@@ -50,6 +64,8 @@ export async function rollupCommand(opts: RollupOptions): Promise<void> {
     } finally {
       await runner.release();
     }
+    bar.stop();
+    report('in-process', last);
   } finally {
     bar.stop();
     await ch.close();
@@ -60,7 +76,7 @@ async function backfillViaApi(
   base: string,
   opts: RollupOptions,
   env: { OPERATOR_CLIENT_ID: string; OPERATOR_CLIENT_SECRET: string },
-  bar: ReturnType<typeof progressBar>,
+  bar: ProgressBar,
 ): Promise<Outcome> {
   let response: Response;
   try {
@@ -77,6 +93,7 @@ async function backfillViaApi(
   if (!response.ok || !response.body) throw new Error(`backfill refused: ${response.status} ${await response.text()}`);
   let buffered = '';
   let started = false;
+  const last = { done: 0, total: 0 };
   try {
     for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
       buffered += Buffer.from(chunk).toString('utf8');
@@ -91,11 +108,12 @@ async function backfillViaApi(
             started = true;
           }
           bar.update(line.done, line.total);
+          Object.assign(last, { done: line.done, total: line.total });
         }
       }
     }
   } finally {
     bar.stop();
   }
-  return 'done';
+  return last;
 }

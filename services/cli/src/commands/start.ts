@@ -1,10 +1,11 @@
 import { startApi } from '@notify-stats/api';
 import { ingestReadiness, startIngest } from '@notify-stats/ingest';
 import { INGEST_GROUP_ID, kafkaStatus } from '@notify-stats/kafka';
-import { startRollups } from '@notify-stats/rollups';
+import { RollupsObserver, startRollups } from '@notify-stats/rollups';
 import { Shutdown, createLogger, parseEnv } from '@notify-stats/runtime';
 import { kafkaBrokers, kafkaClient, openMigratedClickhouse } from '../connections.ts';
 import { allInOneEnv } from '../env.ts';
+import { PipelineObserver } from '../ops/pipeline-observer.ts';
 
 /**
  * The whole pipeline in one process: the embedded engine belongs to one process, so on the
@@ -26,6 +27,8 @@ export async function startCommand(): Promise<void> {
 
     const ingest = await startIngest({ kafka, clickhouse: ch.client, logger: logger.child({ service: 'ingest' }), partitions: env.KAFKA_TOPIC_PARTITIONS, rejectServices: env.INGEST_REJECT_SERVICES, sessionTimeoutMs: env.INGEST_SESSION_TIMEOUT_MS, stallAfterMs: env.INGEST_STALL_AFTER_MS });
     shutdown.add('ingest', () => ingest.stop());
+    // Its metrics (last successful cycle, failures); readiness here stays "consuming" (see ingest).
+    const cycles = new RollupsObserver(Math.max(30_000, env.ROLLUP_INTERVAL_MS * 10));
     const rollups = await startRollups({
       clickhouse: ch.client,
       kafka,
@@ -33,8 +36,11 @@ export async function startCommand(): Promise<void> {
       intervalMs: env.ROLLUP_INTERVAL_MS,
       safetyCron: env.ROLLUP_SAFETY_CRON,
       safetyDays: env.ROLLUP_SAFETY_DAYS,
+      onCycle: cycles.onCycle,
     });
     shutdown.add('rollups', () => rollups.stop());
+    const observer = new PipelineObserver({ kafka, clickhouse: ch.client, logger }).start();
+    shutdown.add('pipeline observer', () => observer.stop());
     const admin = kafka.admin();
     await admin.connect();
     shutdown.add('kafka admin', () => admin.disconnect());
@@ -53,7 +59,12 @@ export async function startCommand(): Promise<void> {
       logger: logger.child({ service: 'api' }),
       rollups,
       ingest,
-      pipelineStatus: async () => ({ kafka: await kafkaStatus(admin, INGEST_GROUP_ID), rollups: await rollups.status(), ingest: { stalls: ingest.stalls() } }),
+      pipelineStatus: async () => ({
+        kafka: await kafkaStatus(admin, INGEST_GROUP_ID),
+        rollups: { ...(await rollups.status()), lastSuccessfulCycle: cycles.lastSuccessAt() },
+        deadLetters: observer.deadLetterCounts(),
+        ingest: { stalls: ingest.stalls() },
+      }),
     });
     shutdown.add('api', () => api.stop());
 

@@ -38,7 +38,40 @@ async function rollupStatusFromClickhouse(env: ApiEnv): Promise<RollupStatus> {
   }
 }
 
-export async function statusCommand(opts: { json?: boolean; api?: string }): Promise<void> {
+export interface StatusOptions {
+  json?: boolean;
+  api?: string;
+  /** Seconds: a watermark older than this makes the pipeline unhealthy (0: no check). */
+  maxAge: number;
+  /** Messages: a total lag above this makes the pipeline unhealthy. */
+  maxLag?: number;
+}
+
+/** The exit code of a status that found the pipeline unhealthy (1 stays "the command failed"). */
+export const UNHEALTHY_EXIT_CODE = 2;
+
+/** What a probe or a script acts on: every reason the pipeline is not healthy, or none. */
+export function statusProblems(
+  kafka: Pick<KafkaStatus, 'totalLag'>,
+  rollups: Pick<RollupStatus, 'watermark'>,
+  stalls: IngestStall[] | null,
+  opts: Pick<StatusOptions, 'maxAge' | 'maxLag'>,
+  now = Date.now(),
+): string[] {
+  const problems: string[] = [];
+  for (const s of stalls ?? []) if (s.stalled) problems.push(`${s.topic}[${s.partition}] stalled for ${Math.round(s.failingForMs / 1000)} s: ${s.reason}`);
+  if (opts.maxAge > 0) {
+    if (!rollups.watermark) problems.push('no freshness watermark yet');
+    else {
+      const age = (now - Date.parse(rollups.watermark)) / 1000;
+      if (age > opts.maxAge) problems.push(`freshness watermark ${rollups.watermark} is ${Math.round(age)} s old (more than --max-age ${opts.maxAge} s)`);
+    }
+  }
+  if (opts.maxLag !== undefined && kafka.totalLag > opts.maxLag) problems.push(`consumer lag ${kafka.totalLag} (more than --max-lag ${opts.maxLag})`);
+  return problems;
+}
+
+export async function statusCommand(opts: StatusOptions): Promise<void> {
   const admin = operatorKafka().admin();
   await admin.connect();
   let kafka: KafkaStatus;
@@ -51,9 +84,10 @@ export async function statusCommand(opts: { json?: boolean; api?: string }): Pro
   const running = await runningPipeline(env, opts.api);
   const rollups = running?.rollups ?? (await rollupStatusFromClickhouse(env));
   const stalls = running?.ingest?.stalls ?? null;
-  // Scripts and probes read the exit code: a stalled partition is a failure to act on.
-  if (stalls?.some((s) => s.stalled)) process.exitCode = 1;
-  if (opts.json) return printJson({ kafka, rollups, ingest: { stalls } });
+  // Scripts and probes read the exit code: 0 healthy, 2 unhealthy (why is printed), 1 the command failed.
+  const problems = statusProblems(kafka, rollups, stalls, opts);
+  if (problems.length) process.exitCode = UNHEALTHY_EXIT_CODE;
+  if (opts.json) return printJson({ healthy: problems.length === 0, problems, kafka, rollups, ingest: { stalls } });
   print(`Ingest group ${kafka.groupId}: ${kafka.members} consumer(s), total lag ${kafka.totalLag}`);
   for (const p of kafka.partitions) print(`  ${p.topic}[${p.partition}]  committed ${p.committed}  end ${p.end}  lag ${p.lag}`);
   if (stalls === null) print('Failing writes: unknown (no running pipeline answers)');
@@ -69,4 +103,5 @@ export async function statusCommand(opts: { json?: boolean; api?: string }): Pro
   print(`Dirty days waiting: ${rollups.pending}`);
   print('Last rollups:');
   for (const b of rollups.lastBuilds.slice(0, 10)) print(`  ${b.scope} ${b.day}  ${b.rows} rows in ${b.duration_ms} ms, finished ${b.finished_at}`);
+  print(problems.length ? `UNHEALTHY:\n${problems.map((p) => `  ${p}`).join('\n')}` : 'Healthy.');
 }
