@@ -18,7 +18,8 @@ export async function letterLinesByService(client: ClickHouseClient, range: DayR
             sum(notifications_sent) AS letters, sum(notifications_sent * rate) AS cost
      FROM fact_billing
      WHERE notification_type = 'letter' AND day BETWEEN {start: Date} AND {end: Date}
-     GROUP BY service_id, postage, rate`,
+     GROUP BY service_id, postage, rate
+     HAVING letters != 0 OR cost != 0`,
     days,
   );
   return rows.map((r) => letterLineRow.parse(r));
@@ -55,6 +56,7 @@ export async function dailyVolumes(client: ClickHouseClient, range: DayRange): P
      FROM fact_billing
      WHERE day BETWEEN {start: Date} AND {end: Date}
      GROUP BY day
+     HAVING sms_totals != 0 OR sms_fragment_totals != 0 OR sms_chargeable_units != 0 OR email_totals != 0 OR letter_totals != 0 OR letter_sheet_totals != 0
      ORDER BY day`,
     days,
   );
@@ -85,6 +87,7 @@ export async function dailySmsProviderVolumes(client: ClickHouseClient, range: D
      FROM fact_billing
      WHERE notification_type = 'sms' AND day BETWEEN {start: Date} AND {end: Date}
      GROUP BY day, provider
+     HAVING sms_totals != 0 OR sms_fragment_totals != 0 OR sms_chargeable_units != 0 OR sms_cost != 0
      ORDER BY day, provider`,
     days,
   );
@@ -117,7 +120,8 @@ export async function volumesByService(client: ClickHouseClient, range: DayRange
             sumIf(notifications_sent * rate, notification_type = 'letter') AS letter_cost
      FROM fact_billing
      WHERE day BETWEEN {start: Date} AND {end: Date}
-     GROUP BY service_id`,
+     GROUP BY service_id
+     HAVING sms_notifications != 0 OR sms_chargeable_units != 0 OR email_totals != 0 OR letter_totals != 0 OR letter_sheet_totals != 0 OR letter_cost != 0`,
     days,
   );
   return rows.map((r) => serviceVolumeRow.parse(r));

@@ -29,6 +29,7 @@ export async function despatchTotals(client: ClickHouseClient, range: DayRange):
      FROM fact_letter_despatch AS f
      WHERE f.day BETWEEN {start: Date} AND {end: Date}
      GROUP BY day, postage, cost_threshold, sheets, rate
+     HAVING letters != 0
      ORDER BY day, postage, cost_threshold, rate, sheets`,
     days,
   );
