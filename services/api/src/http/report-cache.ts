@@ -1,4 +1,5 @@
 import { LRUCache } from 'lru-cache';
+import type { Coding } from './content-coding.ts';
 import type { RenderedReport } from './rendered-report.ts';
 
 /** Renders a report from the facts as they are now, under the watermark read before them. */
@@ -20,6 +21,12 @@ export interface ReportCacheOptions {
   dataAsOf: () => Promise<string | null>;
   /** Bound on the bytes held: every body, compressed ones included. */
   maxBytes?: number;
+  /**
+   * Compressed before a new rendering is swapped in (default gzip, which every browser and HTTP
+   * client sends), so no reader waits for a compression after a publish; others are made on
+   * first demand.
+   */
+  precompress?: readonly Coding[];
   /** At most this many reports are recomputed by one `warm()`. */
   warmLimit?: number;
   /** Where a failed background computation is told (the stale answer keeps being served). */
@@ -100,7 +107,8 @@ export class ReportCache {
     let flight = this.flights.get(flightKey);
     if (!flight) {
       flight = render(asOf)
-        .then((report) => {
+        .then(async (report) => {
+          await Promise.all((this.opts.precompress ?? ['gzip']).map((c) => report.representation(c)));
           const held = this.lru.peek(key);
           // A slow computation of an older version must not replace a newer one.
           if (!held || held.freshness !== this.latest || freshness === this.latest) this.store(key, { freshness, report, render, wanted: false });

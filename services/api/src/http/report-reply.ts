@@ -108,7 +108,8 @@ function render(schema: z.ZodType, rawBody: unknown, csvColumns: readonly string
   return new RenderedReport(payload, type, asOf);
 }
 
-async function send(request: FastifyRequest, reply: FastifyReply, report: RenderedReport): Promise<FastifyReply> {
+/** Sends a rendered report in the representation the request negotiates (or a 304). */
+export async function send(request: FastifyRequest, reply: FastifyReply, report: RenderedReport): Promise<FastifyReply> {
   const representation = negotiateCoding(request.headers['accept-encoding']);
   const etag = report.etagOf(representation);
   if (report.asOf) reply.header('x-data-as-of', report.asOf);
