@@ -1,34 +1,48 @@
-// Report latency, ours vs the reference platform's PostgreSQL fact tables (issue 6 item 3).
+// Report latency, ours vs the reference platform's PostgreSQL fact tables (issues 6 and 19).
 // The same facts (bench/report-data.ts: a financial year for S services) go into our tables and
-// into PostgreSQL; each of the six platform-stats reports is asked for the whole year by
-// CONCURRENCY clients for a fixed time: autocannon (a child process) against our HTTP API,
-// and the equivalent SQL (bench/report-pg-queries.ts) through `pg` with a pool of as many
-// connections. Rounds alternate between the two; p50/p99 are medians over the rounds.
+// into PostgreSQL (with the reference's indexes plus the best ones for these reports,
+// bench/report-pg-indexes.ts). Each of the six platform-stats reports is asked for the whole
+// year, in four pairings:
 //
-//   tsx bench/report.ts [--quick] [--services 2000] [--seconds 10] [--runs 3] [--concurrency 50]
+// - uncached, 1 client: each side computes the report, one request at a time (N requests);
+// - uncached, CONCURRENCY clients: one wave of CONCURRENCY requests at once, nothing shared
+//   (our API with its cache off; PostgreSQL through as many pooled connections);
+// - cached, CONCURRENCY clients for SECONDS, without and with `Accept-Encoding: gzip`: our API
+//   as deployed, and the same report cache and reply code (services/api) in front of PostgreSQL.
+//   The facts "publish" every PUBLISH seconds during the round, so each side recomputes while
+//   serving the previous rendering (stale-while-revalidate), as after a real rollup.
+//
+// Load: autocannon (a child process) against HTTP on loopback; PostgreSQL's uncached load is
+// `pg` from this process. Rounds alternate the systems per endpoint; medians over the rounds.
+//
+//   tsx bench/report.ts [--quick] [--services 2000] [--seconds 10] [--runs 3] [--concurrency 50] [--publish 5]
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import Fastify from 'fastify';
 import { SignJWT } from 'jose';
 import pg from 'pg';
-import { buildApp } from '@notify-stats/api';
+import { buildApp, RenderedReport, ReportCache, sendRenderedReport } from '@notify-stats/api';
 import { migrate, openClickhouse } from '@notify-stats/clickhouse';
 import { benchArgs, load, log, machine, median, percentile, round, ROOT, writeResult } from './lib.ts';
 import { startPostgres } from './postgres.ts';
 import { FY, fillClickhouse, fillPostgres } from './report-data.ts';
+import { addReportIndexes } from './report-pg-indexes.ts';
 import { POSTGRES_REPORTS } from './report-pg-queries.ts';
 
-const args = benchArgs({ services: { type: 'string' }, seconds: { type: 'string' }, concurrency: { type: 'string' } });
+const args = benchArgs({ services: { type: 'string' }, seconds: { type: 'string' }, concurrency: { type: 'string' }, publish: { type: 'string' } });
 const SERVICES = Number(args.services ?? (args.quick ? 200 : 2000));
 const SECONDS = Number(args.seconds ?? (args.quick ? 3 : 10));
 const RUNS = Number(args.runs ?? (args.quick ? 1 : 3));
 const CONCURRENCY = Number(args.concurrency ?? 50);
-const UNCACHED_REQUESTS = 5;
+const PUBLISH_MS = Number(args.publish ?? 5) * 1000;
+const ONE_CLIENT_REQUESTS = 5;
 const ADMIN = { clientId: 'notify-admin', secret: 'bench-secret-0123456789' };
 const ENDPOINTS = Object.keys(POSTGRES_REPORTS);
 const RANGE = { start: FY.start, end: FY.end, fyStart: FY.start, fy: FY.year };
+const QUERY = `?start_date=${FY.start}&end_date=${FY.end}`;
 const run = promisify(execFile);
 
 interface Latency {
@@ -51,44 +65,62 @@ const postgres = await startPostgres({ shared_buffers: '2GB', work_mem: '64MB', 
 const pool = new pg.Pool({ connectionString: postgres.url, max: CONCURRENCY });
 t = Date.now();
 await fillPostgres(pool, SERVICES);
+await addReportIndexes(pool);
 const pgLoadMs = Date.now() - t;
-log(`PostgreSQL facts loaded in ${pgLoadMs} ms`);
+log(`PostgreSQL facts and indexes loaded in ${pgLoadMs} ms`);
 
-// Two apps on the one engine: as deployed (reports cached per facts version; nothing changes the
-// facts here, so after its first request each round is served from the cache) and with the
-// cache off, asked by one client at a time: what computing a report costs (the first request
-// after a rollup). The embedded engine runs one query at a time, so N clients asking N different
-// uncached reports wait about N times that.
+/** A new facts version every PUBLISH_MS, for both caches. */
+const publishedVersion = async () => String(Math.floor(Date.now() / PUBLISH_MS));
+
+// Our API as deployed (cache on, recomputing after each "publish") and with the cache off.
 const deps = { clickhouse: ch.client, admin: ADMIN, dataAsOf: async () => null, readiness: {}, rateLimitPerMinute: 0 };
-const cachedApp = await buildApp({ ...deps, factsVersion: async () => 'fixed' });
+const cachedApp = await buildApp({ ...deps, factsVersion: publishedVersion });
 const uncachedApp = await buildApp(deps);
-const bases = { cached: await cachedApp.listen({ host: '127.0.0.1', port: 0 }), uncached: await uncachedApp.listen({ host: '127.0.0.1', port: 0 }) };
+
+/** The queries of one report, run together as the API runs its own; the rows of each. */
+const postgresReport = (endpoint: string) =>
+  Promise.all((POSTGRES_REPORTS[endpoint] as (typeof POSTGRES_REPORTS)[string])(RANGE).map(async ([sql, params]) => (await pool.query(sql, params)).rows));
+
+// PostgreSQL behind the same cache and reply code as ours (no authentication: a little less
+// work per request than our API does).
+const pgCache = new ReportCache({ factsVersion: publishedVersion, dataAsOf: async () => null });
+const pgApp = Fastify();
+for (const endpoint of ENDPOINTS) {
+  pgApp.get(endpoint, async (request, reply) => {
+    const report = await pgCache.get([endpoint], async () => new RenderedReport(JSON.stringify(await postgresReport(endpoint)), 'application/json; charset=utf-8', null));
+    return sendRenderedReport(request, reply, report);
+  });
+}
+const bases = {
+  ours: await cachedApp.listen({ host: '127.0.0.1', port: 0 }),
+  ours_uncached: await uncachedApp.listen({ host: '127.0.0.1', port: 0 }),
+  postgres_cached: await pgApp.listen({ host: '127.0.0.1', port: 0 }),
+};
 const token = () => new SignJWT({}).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuer(ADMIN.clientId).setIssuedAt().sign(new TextEncoder().encode(ADMIN.secret));
 
-/** autocannon in its own process, so the load generator does not share the API's event loop. */
-async function ours(endpoint: string, mode: keyof typeof bases): Promise<Latency> {
-  const url = `${bases[mode]}${endpoint}?start_date=${FY.start}&end_date=${FY.end}`;
-  const load = mode === 'cached' ? ['-c', String(CONCURRENCY), '-d', String(SECONDS)] : ['-c', '1', '-a', String(UNCACHED_REQUESTS)];
-  const { stdout } = await run(
-    path.join(ROOT, 'node_modules/.bin/autocannon'),
-    [...load, '-j', '-t', '300', '-H', `authorization=Bearer ${await token()}`, url],
-    { maxBuffer: 16 << 20, timeout: 900_000 },
-  );
+/** autocannon in its own process, so the load generator does not share the servers' event loop. */
+async function http(base: string, endpoint: string, load: string[], gzip = false): Promise<Latency> {
+  const headers = ['-H', `authorization=Bearer ${await token()}`, ...(gzip ? ['-H', 'accept-encoding=gzip'] : [])];
+  const { stdout } = await run(path.join(ROOT, 'node_modules/.bin/autocannon'), [...load, '-j', '-t', '600', ...headers, `${base}${endpoint}${QUERY}`], {
+    maxBuffer: 16 << 20,
+    timeout: 1_800_000,
+  });
   const r = JSON.parse(stdout) as { latency: { p50: number; p99: number }; requests: { total: number }; non2xx: number; errors: number; timeouts: number };
   return { p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total, errors: r.non2xx + r.errors + r.timeouts };
 }
+const forSeconds = ['-c', String(CONCURRENCY), '-d', String(SECONDS)];
+const oneWave = ['-c', String(CONCURRENCY), '-a', String(CONCURRENCY)];
+const oneClient = ['-c', '1', '-a', String(ONE_CLIENT_REQUESTS)];
 
-/** CONCURRENCY clients, each asking the report's queries (together, as the API does) in a loop. */
-async function postgresLatency(endpoint: string): Promise<Latency> {
-  const queries = (POSTGRES_REPORTS[endpoint] as (typeof POSTGRES_REPORTS)[string])(RANGE);
+/** `clients` at once, each asking the report's queries `each` times in a row. */
+async function postgresUncached(endpoint: string, clients: number, each: number): Promise<Latency> {
   const latencies: number[] = [];
   let errors = 0;
-  const until = performance.now() + SECONDS * 1000;
   const client = async () => {
-    while (performance.now() < until) {
+    for (let i = 0; i < each; i++) {
       const started = performance.now();
       try {
-        await Promise.all(queries.map(([sql, params]) => pool.query(sql, params)));
+        await postgresReport(endpoint);
         latencies.push(performance.now() - started);
       } catch (err) {
         errors++;
@@ -96,30 +128,48 @@ async function postgresLatency(endpoint: string): Promise<Latency> {
       }
     }
   };
-  await Promise.all(Array.from({ length: CONCURRENCY }, client));
+  await Promise.all(Array.from({ length: clients }, client));
   latencies.sort((a, b) => a - b);
   return { p50: round(percentile(latencies, 50) ?? NaN, 1), p99: round(percentile(latencies, 99) ?? NaN, 1), requests: latencies.length, errors };
 }
 
-const rounds: Record<string, { ours: Latency[]; ours_uncached: Latency[]; postgres: Latency[] }> = Object.fromEntries(
-  ENDPOINTS.map((e) => [e, { ours: [], ours_uncached: [], postgres: [] }]),
-);
+/** Body sizes as sent, plain and gzip (one request each to the cached API). */
+async function bodyBytes(endpoint: string) {
+  const headers = { authorization: `Bearer ${await token()}` };
+  const size = async (h: Record<string, string>) => (await cachedApp.inject({ url: `${endpoint}${QUERY}`, headers: { ...headers, ...h } })).rawPayload.length;
+  return { identity: await size({}), gzip: await size({ 'accept-encoding': 'gzip' }) };
+}
+
+const MEASURES = ['ours_cached', 'ours_cached_gzip', 'postgres_cached', 'postgres_cached_gzip', 'ours_uncached_1', 'postgres_uncached_1', `ours_uncached_${CONCURRENCY}`, `postgres_uncached_${CONCURRENCY}`] as const;
+type Measure = string;
+const rounds: Record<string, Record<Measure, Latency[]>> = Object.fromEntries(ENDPOINTS.map((e) => [e, Object.fromEntries(MEASURES.map((m) => [m, []]))]));
+const sizes: Record<string, { identity: number; gzip: number }> = {};
 const show = (l: Latency) => `p50 ${l.p50} p99 ${l.p99} (${l.requests} req${l.errors ? `, ${l.errors} errors` : ''})`;
 try {
   for (let i = 0; i < RUNS; i++) {
     for (const endpoint of ENDPOINTS) {
-      const o = await ours(endpoint, 'cached');
-      const u = await ours(endpoint, 'uncached');
-      const p = await postgresLatency(endpoint);
-      rounds[endpoint]!.ours.push(o);
-      rounds[endpoint]!.ours_uncached.push(u);
-      rounds[endpoint]!.postgres.push(p);
-      log(`round ${i + 1} ${endpoint}: ours ${show(o)} | uncached ${show(u)} | postgres ${show(p)}`);
+      // Each cache holds the report before its round (as after earlier reads); then it is
+      // only ever recomputed in the background, after each publish.
+      sizes[endpoint] = await bodyBytes(endpoint);
+      await http(bases.postgres_cached, endpoint, ['-c', '1', '-a', '1']);
+      const measured: Record<Measure, Latency> = {
+        ours_cached: await http(bases.ours, endpoint, forSeconds),
+        postgres_cached: await http(bases.postgres_cached, endpoint, forSeconds),
+        ours_cached_gzip: await http(bases.ours, endpoint, forSeconds, true),
+        postgres_cached_gzip: await http(bases.postgres_cached, endpoint, forSeconds, true),
+        ours_uncached_1: await http(bases.ours_uncached, endpoint, oneClient),
+        postgres_uncached_1: await postgresUncached(endpoint, 1, ONE_CLIENT_REQUESTS),
+        [`ours_uncached_${CONCURRENCY}`]: await http(bases.ours_uncached, endpoint, oneWave),
+        [`postgres_uncached_${CONCURRENCY}`]: await postgresUncached(endpoint, CONCURRENCY, 1),
+      };
+      for (const [m, l] of Object.entries(measured)) rounds[endpoint]![m]!.push(l);
+      log(`round ${i + 1} ${endpoint} (load ${load().join(' ')}):\n${Object.entries(measured).map(([m, l]) => `  ${m}: ${show(l)}`).join('\n')}`);
     }
   }
 } finally {
   await cachedApp.close();
   await uncachedApp.close();
+  await pgApp.close();
   await ch.close();
   await pool.end();
   postgres.stop();
@@ -127,31 +177,43 @@ try {
 }
 
 const med = (xs: Latency[], k: 'p50' | 'p99') => median(xs.map((x) => x[k]));
+const speedup = (ours: number | null, theirs: number | null) => (ours && theirs ? round(theirs / ours, 2) : null);
+const PAIRS = {
+  cached: ['ours_cached', 'postgres_cached'],
+  cached_gzip: ['ours_cached_gzip', 'postgres_cached_gzip'],
+  uncached_1: ['ours_uncached_1', 'postgres_uncached_1'],
+  [`uncached_${CONCURRENCY}`]: [`ours_uncached_${CONCURRENCY}`, `postgres_uncached_${CONCURRENCY}`],
+} as const;
 const summary = Object.fromEntries(
   ENDPOINTS.map((e) => {
     const r = rounds[e]!;
-    const o99 = med(r.ours, 'p99');
-    const u99 = med(r.ours_uncached, 'p99');
-    const p99 = med(r.postgres, 'p99');
-    return [
-      e,
-      {
-        ours: { p50: med(r.ours, 'p50'), p99: o99 },
-        ours_uncached: { p50: med(r.ours_uncached, 'p50'), p99: u99 },
-        postgres: { p50: med(r.postgres, 'p50'), p99 },
-        speedup_p99: o99 && p99 ? round(p99 / o99, 2) : null,
-      },
-    ];
+    const figures = Object.fromEntries(MEASURES.map((m) => [m, { p50: med(r[m]!, 'p50'), p99: med(r[m]!, 'p99') }]));
+    const speedups = Object.fromEntries(Object.entries(PAIRS).map(([pair, [o, p]]) => [pair, speedup(figures[o]!.p99, figures[p]!.p99)]));
+    return [e, { body_bytes: sizes[e], ...figures, speedup_p99: speedups }];
   }),
 );
 writeResult(args.quick ? 'report.quick' : 'report', {
   date: new Date().toISOString(),
   machine: machine(),
   load_at_start: loadAtStart,
+  load_at_end: load(),
   postgres: postgres.version,
-  input: { services: SERVICES, days: FY.days, range: { start: FY.start, end: FY.end }, concurrency: CONCURRENCY, seconds_per_round: SECONDS, runs: RUNS, load_ms: { clickhouse: chLoadMs, postgres: pgLoadMs } },
+  input: {
+    services: SERVICES,
+    days: FY.days,
+    range: { start: FY.start, end: FY.end },
+    concurrency: CONCURRENCY,
+    seconds_per_cached_round: SECONDS,
+    publish_every_s: PUBLISH_MS / 1000,
+    one_client_requests: ONE_CLIENT_REQUESTS,
+    runs: RUNS,
+    load_ms: { clickhouse: chLoadMs, postgres: pgLoadMs },
+  },
   method:
-    'ours: autocannon (child process, -c CONCURRENCY) against the API listening on loopback, embedded engine in the API process; `ours` as deployed (report cache on), `ours_uncached` with the cache off, one client, 5 requests a round. PostgreSQL: the same reports as SQL through pg, CONCURRENCY pooled connections, the queries of one report run together. Rounds alternate ours/postgres per endpoint; medians over rounds.',
+    'Four pairings per report, whole financial year. uncached_1: one client, 5 requests in a row (our API with its cache off; the report\'s SQL through pg). ' +
+    `uncached_${CONCURRENCY}: one wave of ${CONCURRENCY} requests at once, nothing shared (our uncached API; ${CONCURRENCY} pooled pg connections). ` +
+    'cached / cached_gzip: autocannon -c CONCURRENCY for SECONDS, without and with Accept-Encoding: gzip, against our API as deployed and against the same ReportCache + reply code in front of PostgreSQL; ' +
+    'the facts version moves every publish_every_s on both, so each recomputes in the background while serving the previous rendering. Medians over rounds; p99 speed-up = PostgreSQL p99 / ours.',
   latency_ms: summary,
   rounds,
 });

@@ -38,6 +38,13 @@ export interface AppDeps {
   pipelineStatus?: () => Promise<unknown>;
   /** Changes whenever the fact tables do; when set, platform reports are cached per version. */
   factsVersion?: (() => Promise<string>) | null | undefined;
+  /** A report cache built by the caller (tests, benchmarks); otherwise one is built from factsVersion. */
+  reportCache?: ReportCache | undefined;
+  /**
+   * How often the cache looks for a new facts version and recomputes the reports read under the
+   * previous one (ReportCache.warm); 0 or unset: only when asked.
+   */
+  warmReportsEveryMs?: number;
   /** Requests per minute per verified client (platform client or service), every authenticated route; 0 turns it off. */
   rateLimitPerMinute?: number;
   /** Refused or missing credentials per source address per minute (then 429 before anything); 0 turns it off. */
@@ -51,6 +58,17 @@ export interface AppDeps {
 }
 
 export { DEFAULT_RATE_LIMIT_PER_MINUTE };
+
+function reportCache(app: FastifyInstance, deps: AppDeps): ReportCache | undefined {
+  const onError = (err: unknown) => app.log.warn({ err }, 'report recomputation failed; the previous one is still served');
+  const cache = deps.reportCache ?? (deps.factsVersion ? new ReportCache({ factsVersion: deps.factsVersion, dataAsOf: deps.dataAsOf, onError }) : undefined);
+  if (cache && deps.warmReportsEveryMs) {
+    const timer = setInterval(() => void cache.warm().catch(onError), deps.warmReportsEveryMs);
+    timer.unref();
+    app.addHook('onClose', async () => clearInterval(timer));
+  }
+  return cache;
+}
 
 /** Builds the HTTP app without listening, so tests drive it with `inject`. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
@@ -113,7 +131,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     operatorAuth: access.client('operate'),
     access,
     dataAsOf: deps.dataAsOf,
-    reportCache: deps.factsVersion ? new ReportCache(deps.factsVersion) : undefined,
+    reportCache: reportCache(app, deps),
   };
   await app.register(authSession, routeDeps);
   for (const route of REPORT_ROUTES) await app.register(route, routeDeps);

@@ -47,6 +47,7 @@ export async function startApi(opts: ApiOptions): Promise<ApiHandle> {
     docsUrl: () => docsUrl,
     dataAsOf: opts.dataAsOf ?? storedWatermark(opts.clickhouse),
     factsVersion: opts.factsVersion === undefined ? everyAtMost(250, () => factsVersion(opts.clickhouse)) : opts.factsVersion,
+    warmReportsEveryMs: opts.warmReportsEveryMs ?? 1000,
   });
   const ops = opts.metricsPort === null || opts.metricsPort === undefined ? null : await buildOpsApp(app, opts.logger);
   try {

@@ -41,6 +41,10 @@ beforeAll(async () => {
     emailFact({ day: '2020-04-02', service_id: BUSY, sent: 5 }),
     smsFact({ day: '2020-04-02', service_id: BUSY, units: 1, rate: '0.0227', provider: 'mmg' }),
     emailFact({ day: '2020-04-05', service_id: BUSY, sent: 100 }), // after the range
+    // Keys whose counters sum to zero (the rollups' signed sums can cancel out) are no facts:
+    // 2020-04-01 has no row in the daily reports below.
+    emailFact({ day: '2020-04-01', service_id: BUSY, sent: 0 }),
+    smsFact({ day: '2020-04-01', service_id: BUSY, units: 0, sent: 0, rate: '0.0227', provider: 'mmg' }),
   ]);
 });
 afterAll(() => t.close());

@@ -1,8 +1,9 @@
-import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
-import type { ReportCache, RenderedReport } from './report-cache.ts';
+import { negotiateCoding } from './content-coding.ts';
+import type { ReportCache } from './report-cache.ts';
+import { RenderedReport } from './rendered-report.ts';
 
 /** `?format=csv` (or `Accept: text/csv`) asks a list report for CSV. */
 export const formatParam = { format: z.enum(['json', 'csv']).optional().describe('json (default) or csv') };
@@ -22,7 +23,8 @@ export interface ReportContext {
 
 /**
  * Sends a report body with the headers every report carries: `X-Data-As-Of`, and an `ETag` from
- * the body so that a client polling an unchanged report gets a 304 without the body.
+ * the body so that a client polling an unchanged report gets a 304 without the body. The body is
+ * compressed as the client's `Accept-Encoding` allows.
  */
 export async function sendReport(
   request: FastifyRequest,
@@ -32,14 +34,15 @@ export async function sendReport(
   rawBody: unknown,
   csvColumns?: readonly string[],
 ): Promise<FastifyReply> {
-  const asOf = await ctx.dataAsOf();
-  return send(request, reply, asOf, render(schema, rawBody, csvColumnsFor(request, csvColumns)));
+  return send(request, reply, render(schema, rawBody, csvColumnsFor(request, csvColumns), await ctx.dataAsOf()));
 }
 
 /**
- * A report computed from the fact tables alone: `compute` runs only when the cache has no
- * rendering for this URL, format, watermark and facts version. The watermark is part of the key
- * so that a body is never sent with a newer `X-Data-As-Of` than the facts it was computed from.
+ * A report computed from the fact tables alone: `compute` runs only when the cache holds no
+ * rendering of this URL and format for the current facts version and watermark, and even then a
+ * rendering it holds for older ones is sent meanwhile (report-cache.ts). A rendering keeps the
+ * watermark read before its facts, so a body is never sent with a newer `X-Data-As-Of` than the
+ * facts it was computed from.
  */
 export async function sendFactReport(
   request: FastifyRequest,
@@ -49,11 +52,10 @@ export async function sendFactReport(
   compute: () => Promise<unknown>,
   csvColumns?: readonly string[],
 ): Promise<FastifyReply> {
-  const asOf = await ctx.dataAsOf();
   const columns = csvColumnsFor(request, csvColumns);
-  const make = async () => render(schema, await compute(), columns);
-  const rendered = ctx.reportCache ? await ctx.reportCache.get([request.url, columns ? 'csv' : 'json', asOf ?? ''], make) : await make();
-  return send(request, reply, asOf, rendered);
+  const make = async (asOf: string | null) => render(schema, await compute(), columns, asOf);
+  const rendered = ctx.reportCache ? await ctx.reportCache.get([request.url, columns ? 'csv' : 'json'], make) : await make(await ctx.dataAsOf());
+  return send(request, reply, rendered);
 }
 
 const csvColumnsFor = (request: FastifyRequest, columns?: readonly string[]) => (columns && wantsCsv(request) ? columns : undefined);
@@ -84,7 +86,7 @@ function csvDisposition(request: FastifyRequest): string {
   return `attachment; filename="${name}.csv"`;
 }
 
-function render(schema: z.ZodType, rawBody: unknown, csvColumns: readonly string[] | undefined): RenderedReport {
+function render(schema: z.ZodType, rawBody: unknown, csvColumns: readonly string[] | undefined, asOf: string | null): RenderedReport {
   // The body is serialised here (for the ETag), so the response schema is enforced here too:
   // exactly the documented fields, nothing else.
   const body = schema.parse(rawBody);
@@ -103,16 +105,22 @@ function render(schema: z.ZodType, rawBody: unknown, csvColumns: readonly string
     payload = JSON.stringify(body);
     type = 'application/json; charset=utf-8';
   }
-  return { payload, type, etag: `"${createHash('sha256').update(payload).digest('base64url').slice(0, 27)}"` };
+  return new RenderedReport(payload, type, asOf);
 }
 
-function send(request: FastifyRequest, reply: FastifyReply, asOf: string | null, { payload, type, etag }: RenderedReport): FastifyReply {
-  if (asOf) reply.header('x-data-as-of', asOf);
-  reply.type(type).header('etag', etag).header('cache-control', 'private, no-cache').header('vary', 'accept, authorization');
-  if (type.startsWith('text/csv')) reply.header('content-disposition', csvDisposition(request)).header('x-content-type-options', 'nosniff');
+/** Sends a rendered report in the representation the request negotiates (or a 304). */
+export async function send(request: FastifyRequest, reply: FastifyReply, report: RenderedReport): Promise<FastifyReply> {
+  const representation = negotiateCoding(request.headers['accept-encoding']);
+  const etag = report.etagOf(representation);
+  if (report.asOf) reply.header('x-data-as-of', report.asOf);
+  reply.type(report.type).header('etag', etag).header('cache-control', 'private, no-cache').header('vary', 'accept, accept-encoding, authorization');
+  if (report.type.startsWith('text/csv')) reply.header('content-disposition', csvDisposition(request)).header('x-content-type-options', 'nosniff');
   const ifNoneMatch = request.headers['if-none-match'];
-  if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim() === etag || t.trim() === `W/${etag}`)) {
+  // Weak comparison (RFC 9110 section 13.1.2): a proxy that weakened our ETag still gets its 304.
+  if (ifNoneMatch && ifNoneMatch.split(',').some((t) => t.trim() === etag || t.trim() === `W/${etag}` || t.trim() === '*')) {
     return reply.code(304).send();
   }
-  return reply.send(payload);
+  const { body, coding } = await report.representation(representation);
+  if (coding) reply.header('content-encoding', coding);
+  return reply.send(body);
 }

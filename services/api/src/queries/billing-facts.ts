@@ -19,7 +19,7 @@ export async function letterLinesByService(client: ClickHouseClient, range: DayR
      FROM fact_billing
      WHERE notification_type = 'letter' AND day BETWEEN {start: Date} AND {end: Date}
      GROUP BY service_id, postage, rate
-     HAVING letters != 0`,
+     HAVING letters != 0 OR cost != 0`,
     days,
   );
   return rows.map((r) => letterLineRow.parse(r));
@@ -56,8 +56,7 @@ export async function dailyVolumes(client: ClickHouseClient, range: DayRange): P
      FROM fact_billing
      WHERE day BETWEEN {start: Date} AND {end: Date}
      GROUP BY day
-     HAVING sumIf(notifications_sent, notification_type = 'sms') != 0 OR sumIf(notifications_sent, notification_type = 'email') != 0
-         OR sumIf(notifications_sent, notification_type = 'letter') != 0 OR sum(billable_units) != 0 OR sum(chargeable_units) != 0
+     HAVING sms_totals != 0 OR sms_fragment_totals != 0 OR sms_chargeable_units != 0 OR email_totals != 0 OR letter_totals != 0 OR letter_sheet_totals != 0
      ORDER BY day`,
     days,
   );
@@ -88,7 +87,7 @@ export async function dailySmsProviderVolumes(client: ClickHouseClient, range: D
      FROM fact_billing
      WHERE notification_type = 'sms' AND day BETWEEN {start: Date} AND {end: Date}
      GROUP BY day, provider
-     HAVING sms_totals != 0 OR sms_fragment_totals != 0 OR sms_chargeable_units != 0
+     HAVING sms_totals != 0 OR sms_fragment_totals != 0 OR sms_chargeable_units != 0 OR sms_cost != 0
      ORDER BY day, provider`,
     days,
   );
@@ -122,7 +121,7 @@ export async function volumesByService(client: ClickHouseClient, range: DayRange
      FROM fact_billing
      WHERE day BETWEEN {start: Date} AND {end: Date}
      GROUP BY service_id
-     HAVING sum(notifications_sent) != 0 OR sum(billable_units) != 0 OR sum(chargeable_units) != 0`,
+     HAVING sms_notifications != 0 OR sms_chargeable_units != 0 OR email_totals != 0 OR letter_totals != 0 OR letter_sheet_totals != 0 OR letter_cost != 0`,
     days,
   );
   return rows.map((r) => serviceVolumeRow.parse(r));

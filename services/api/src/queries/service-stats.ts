@@ -63,7 +63,7 @@ export async function serviceBillingByDay(
      WHERE service_id = {service_id: UUID} AND notification_type = {notification_type: String}
        AND day BETWEEN {start: Date} AND {end: Date}
      GROUP BY day
-     HAVING sent != 0 OR units != 0
+     HAVING sent != 0 OR units != 0 OR cost != 0
      ORDER BY day`,
     { ...days, service_id: serviceParam.parse(serviceId), notification_type: typeParam.parse(notificationType) },
   );
@@ -83,7 +83,7 @@ export async function serviceLettersByDay(client: ClickHouseClient, serviceId: s
      FROM fact_billing
      WHERE service_id = {service_id: UUID} AND notification_type = 'letter' AND day BETWEEN {start: Date} AND {end: Date}
      GROUP BY day, postage, rate
-     HAVING letters != 0
+     HAVING letters != 0 OR cost != 0
      ORDER BY day, postage, rate`,
     { ...days, service_id: serviceParam.parse(serviceId) },
   );

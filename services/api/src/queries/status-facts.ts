@@ -2,7 +2,6 @@ import { z } from 'zod';
 import { queryRows, type ClickHouseClient } from '@notify-stats/clickhouse';
 import { dayRangeParams, factDays, type DayRange } from './day-range.ts';
 
-
 export const statusTotalRow = z.object({
   notification_type: z.string(),
   status: z.string(),
@@ -10,7 +9,7 @@ export const statusTotalRow = z.object({
 });
 export type StatusTotalRow = z.infer<typeof statusTotalRow>;
 
-/** Notifications per type and status created in the range; test keys never count. */
+/** Notifications per type and status created in the range; test keys never count, nor keys summing to zero. */
 export async function statusTotals(client: ClickHouseClient, range: DayRange): Promise<StatusTotalRow[]> {
   const days = factDays(dayRangeParams.parse(range));
   if (!days) return [];
