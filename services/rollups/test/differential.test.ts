@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Clickhouse } from '@notify-stats/clickhouse';
 import { createLogger } from '@notify-stats/runtime';
-import { RollupRunner } from '../src/index.ts';
+import { queryRows } from '@notify-stats/clickhouse';
+import { RollupRunner, VERSION } from '../src/index.ts';
 import { DAYS, World, asEntries, type DespatchSpec, type StatusSpec, despatchSpec, openMigrated, rateSpec, statusSpec, storedFacts } from './model.ts';
 
 let ch: Clickhouse;
@@ -92,5 +93,29 @@ describe('incremental facts equal the facts of every event, after every cycle', 
     expect([...status.keys()].map((k) => k.split('|')[0])).toEqual(['2024-05-02']);
     expect([...status.values()]).toEqual([[1]]);
     expect(asEntries(await storedFacts(ch.client))).toEqual(asEntries(world.expectedFacts()));
+  });
+});
+
+describe('the packed version', () => {
+  it('is the same in the change log view (migration 0005) and in the repair SQL, and orders snapshots as events.md does', async () => {
+    const world = new World(ch.client);
+    const events = fc.sample(statusSpec, { seed: 7, numRuns: 400 });
+    await world.ingest(events);
+    const [row] = await queryRows<{ differ: number; winners_differ: number; n: number }>(
+      ch.client,
+      `SELECT
+         (SELECT count() FROM notification_changes AS c
+          INNER JOIN (SELECT source_partition, source_offset, ${VERSION} AS v FROM notification_events) AS e
+            ON e.source_partition = c.source_partition AND e.source_offset = c.source_offset
+          WHERE c.version != e.v) AS differ,
+         (SELECT countIf(by_version != by_tuple) FROM (
+            SELECT notification_id, argMax(event_id, ${VERSION}) AS by_version,
+                   argMax(event_id, tuple(updated_at, status_rank, toString(event_id))) AS by_tuple
+            FROM notification_events GROUP BY notification_id)) AS winners_differ,
+         (SELECT count() FROM notification_changes) AS n`,
+    );
+    expect(Number(row?.n)).toBeGreaterThan(300);
+    expect(Number(row?.differ)).toBe(0);
+    expect(Number(row?.winners_differ)).toBe(0);
   });
 });
