@@ -3,7 +3,7 @@ import { migrate, openClickhouse, topologyFromEnv } from '@notify-stats/clickhou
 import { startIngest } from '@notify-stats/ingest';
 import { startRollups } from '@notify-stats/rollups';
 import { Shutdown, createLogger, parseEnv, type Logger } from '@notify-stats/runtime';
-import { kafkaBrokers, kafkaClient, openMigratedClickhouse } from '../connections.ts';
+import { ingestSettings, kafkaBrokers, kafkaClient, openMigratedClickhouse } from '../connections.ts';
 import { apiEnv, clickhousePathOf, ingestEnv, rollupsEnv } from '../env.ts';
 
 /** Runs `body` with a shutdown routine that Ctrl-C/SIGTERM trigger; a failed start undoes itself. */
@@ -28,7 +28,7 @@ export const ingestCommand = () =>
     if (local) shutdown.add('local kafka', () => local.stop());
     const ch = await openMigratedClickhouse(env, logger);
     shutdown.add('clickhouse', () => ch.close());
-    const ingest = await startIngest({ kafka: kafkaClient(brokers, env, logger), clickhouse: ch.client, logger, partitions: env.KAFKA_TOPIC_PARTITIONS, rejectServices: env.INGEST_REJECT_SERVICES, sessionTimeoutMs: env.INGEST_SESSION_TIMEOUT_MS, stallAfterMs: env.INGEST_STALL_AFTER_MS });
+    const ingest = await startIngest({ kafka: kafkaClient(brokers, env, logger), clickhouse: ch.client, logger, ...ingestSettings(env) });
     shutdown.add('ingest', () => ingest.stop());
   });
 
