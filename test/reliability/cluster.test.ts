@@ -92,7 +92,7 @@ const committed = () => settled('the committed offsets', async () => (await cons
 /** Waits until the consumers have committed `more` messages beyond what they had, i.e. they are moving. */
 async function progressed(what: string, more: number): Promise<void> {
   const from = await committed();
-  await waitFor(`${what}: ${more} more messages committed`, async () => (await committed()) >= from + more, 120_000, 250);
+  await waitFor(`${what}: ${more} more messages committed`, async () => (await committed()) >= from + more, 300_000, 250);
 }
 const replicated = () => waitFor('every replica back in sync', () => replicasInSyncEverywhere(p.admin, [...SOURCE_TOPICS, '__consumer_offsets']), 120_000, 500);
 
@@ -105,7 +105,7 @@ it('loses and doubles nothing through a leader SIGKILL, a broker outage, added p
   expect(status?.partitions.map((x) => x.replicas.length)).toEqual([3, 3, 3, 3, 3, 3]);
   const configs = await p.admin.describeConfigs({ resources: [{ type: 2, name: TOPICS.notificationStatus, configNames: ['min.insync.replicas'] }], includeSynonyms: false });
   expect(configs.resources[0]?.configEntries[0]?.configValue).toBe('2');
-  await waitFor('both workers to own partitions', async () => (await groupAssignments(p.admin, INGEST_GROUP_ID)).filter((a) => Object.keys(a).length > 0).length === 2);
+  await waitFor('both workers to own partitions', async () => (await groupAssignments(p.admin, INGEST_GROUP_ID)).filter((a) => Object.keys(a).length > 0).length === 2, 300_000, 500);
 
   const first = stream(7, FIRST_END);
   await progressed('the stream flows', 5_000);
@@ -133,7 +133,7 @@ it('loses and doubles nothing through a leader SIGKILL, a broker outage, added p
   // The broker losses made both workers join the group again, and both own partitions after it.
   const rejoined = new Set(joins.slice(joinsBeforeLoss).map((j) => j.consumer));
   expect([...rejoined].sort()).toEqual([0, 1]);
-  await waitFor('both workers to own partitions after the losses', async () => (await groupAssignments(p.admin, INGEST_GROUP_ID)).filter((a) => Object.keys(a).length > 0).length === 2);
+  await waitFor('both workers to own partitions after the losses', async () => (await groupAssignments(p.admin, INGEST_GROUP_ID)).filter((a) => Object.keys(a).length > 0).length === 2, 300_000, 500);
 
   // 3. The event topics grow while the pipeline runs; a second stream fills every partition.
   const joinsBeforeGrowth = joins.length;
