@@ -2,7 +2,11 @@
 // ClickHouse Kafka table engine + materialized view inside the embedded engine, same backlog,
 // same broker, one after the other in the same run (alternating, so load drifts hit both).
 //
-//   tsx bench/ingest.ts [--quick] [--events N] [--runs 3] [--no-profile] [--engine-consumers 1] [--no-engine] [--result ingest]
+//   tsx bench/ingest.ts [--quick] [--events N] [--runs 3] [--no-profile] [--engine-consumers 1] [--no-engine] [--result ingest] [--kafka-nodes 1]
+//
+// `--kafka-nodes 3` runs the same measurement on a local three-node KRaft cluster (each node a
+// broker and a controller, 256 MB heap each) with the topics replicated 3 times, min.insync 2,
+// and the load generator's acks=all: the cost of replication on one machine.
 //
 // `--events 10000000 --runs 1 --no-engine --no-profile --result memory` is the memory benchmark:
 // the worker's RSS while it drains a 10M-message backlog.
@@ -11,7 +15,7 @@ import path from 'node:path';
 import { SOURCE_TOPICS, TOPICS } from '@notify-stats/events';
 import { createKafka, ensureTopics } from '@notify-stats/kafka';
 import { produce } from '@notify-stats/loadgen';
-import { startLocalKafka } from '@notify-stats/local-kafka';
+import { startLocalKafka, startLocalKafkaCluster } from '@notify-stats/local-kafka';
 import { createLogger } from '@notify-stats/runtime';
 import { summarise } from './cpuprofile-summary.ts';
 import { chdbTask, drainWithWorker } from './drain.ts';
@@ -24,16 +28,22 @@ const args = benchArgs({
   'no-engine': { type: 'boolean', default: false },
   'engine-consumers': { type: 'string', default: '1' },
   result: { type: 'string', default: 'ingest' },
+  'kafka-nodes': { type: 'string', default: '1' },
 });
+const KAFKA_NODES = Number(args['kafka-nodes']);
 const N = Number(args.events ?? (args.quick ? 100_000 : 2_000_000));
 const RUNS = Number(args.runs ?? (args.quick ? 1 : 3));
 const ENGINE_CONSUMERS = Number(args['engine-consumers']);
 const loadAtStart = load();
 const logger = createLogger('bench', {});
 logger.level = 'error';
-log(`ingest benchmark: ${N.toLocaleString()} messages, ${RUNS} run(s), load ${loadAtStart.join(' ')}`);
+log(`ingest benchmark: ${N.toLocaleString()} messages, ${RUNS} run(s), ${KAFKA_NODES} Kafka node(s), load ${loadAtStart.join(' ')}`);
 const kafkaDir = tempDir('bench-kafka');
-const local = await startLocalKafka({ dataDir: kafkaDir, port: 0 });
+// A JVM start takes minutes when other engineers' tests load the shared machine.
+const startTimeoutMs = 240_000;
+const local = KAFKA_NODES > 1
+  ? await startLocalKafkaCluster({ dataDir: kafkaDir, nodes: KAFKA_NODES, startTimeoutMs })
+  : await startLocalKafka({ dataDir: kafkaDir, port: 0, startTimeoutMs });
 const brokers = local.brokers.join(',');
 const kafka = createKafka(local.brokers, 'notify-stats-bench', logger);
 const admin = kafka.admin();
@@ -111,6 +121,7 @@ try {
     date: new Date().toISOString(),
     machine: machine(),
     load_at_start: loadAtStart,
+    kafka_nodes: KAFKA_NODES,
     input: { messages_produced: produced.acknowledged, status_events: statusMessages, all_source_messages: allMessages, services: 200, days: 30, partitions: 6, produce_ms: Math.round(produceMs), produce_msgs_per_s: Math.round(produced.acknowledged / (produceMs / 1000)) },
     method: 'worker: spawn `notify-stats ingest` (fresh DATA_DIR, embedded engine, group offsets deleted) -> poll consumer lag over the four source topics every 250 ms until 0; rows counted afterwards in its engine. Engine: fresh embedded engine in a child process, Kafka table (JSONEachRow) + materialized view into a copy of notification_events, timed from CREATE until count() reaches the status-topic message count. Rates are status events / wall time.',
     worker_runs: workerRuns,

@@ -716,17 +716,28 @@ function checkClickhouseUrl(where: string, value: string, services: Record<strin
   return problems;
 }
 
-/** A single-node KRaft broker must be both roles, vote for itself, and keep replication at 1. */
+/**
+ * KRaft brokers in combined mode (broker and controller). A single broker votes for itself and
+ * keeps replication at 1. The nodes of a cluster share one CLUSTER_ID and one quorum, in which
+ * each voter is a Kafka service with that node id, and replicate the internal topics min(3, nodes)
+ * times with min(2, copies) in sync.
+ */
 function checkKafkaService(services: Record<string, Mapping>): string[] {
   const problems: string[] = [];
-  for (const [name, svc] of Object.entries(services)) {
-    if (typeof svc.image !== 'string' || !parseImageRef(svc.image).name.endsWith('kafka')) continue;
+  const nodes = Object.entries(services).filter(([, svc]) => typeof svc.image === 'string' && parseImageRef(svc.image).name.endsWith('kafka'));
+  const single = nodes.length === 1;
+  const nodeIds = new Map<string, string | undefined>(nodes.map(([name, svc]) => [name, environmentOf(svc).KAFKA_NODE_ID]));
+  const replication = Math.min(3, nodes.length);
+  const expected: Record<string, string> = {
+    KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: String(replication),
+    KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR: String(replication),
+    KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: String(Math.min(2, replication)),
+  };
+  for (const [name, svc] of nodes) {
     const where = `services.${name}`;
     const env = environmentOf(svc);
     const roles = new Set((env.KAFKA_PROCESS_ROLES ?? '').split(','));
-    if (!roles.has('broker') || !roles.has('controller')) problems.push(`${where}: single-node KRaft needs KAFKA_PROCESS_ROLES=broker,controller`);
-    const listeners = parseListeners(env.KAFKA_LISTENERS);
-    const controllerNames = (env.KAFKA_CONTROLLER_LISTENER_NAMES ?? '').split(',').filter(Boolean);
+    if (!roles.has('broker') || !roles.has('controller')) problems.push(`${where}: ${single ? 'single-node' : 'combined-mode'} KRaft needs KAFKA_PROCESS_ROLES=broker,controller`);
     const voters = (env.KAFKA_CONTROLLER_QUORUM_VOTERS ?? '').split(',').filter(Boolean);
     if (voters.length === 0) problems.push(`${where}: KAFKA_CONTROLLER_QUORUM_VOTERS is not set`);
     for (const voter of voters) {
@@ -735,18 +746,48 @@ function checkKafkaService(services: Record<string, Mapping>): string[] {
         problems.push(`${where}: quorum voter "${voter}" is not id@host:port`);
         continue;
       }
-      if (m[1] !== env.KAFKA_NODE_ID) problems.push(`${where}: quorum voter ${voter} does not match KAFKA_NODE_ID ${env.KAFKA_NODE_ID ?? '(unset)'}`);
-      if (m[2] !== name) problems.push(`${where}: quorum voter host "${m[2]}" is not the service name`);
-      if (!listeners.some((l) => controllerNames.includes(l.name) && l.port === m[3])) problems.push(`${where}: quorum voter port ${m[3]} is not a controller listener`);
+      const [, id, host = '', port] = m;
+      const known = nodeIds.has(host);
+      if (!known) problems.push(`${where}: quorum voter host "${host}" is not ${single ? 'the service name' : 'a Kafka service'}`);
+      // An unknown host is compared with this node, as on a single broker it could only be this one.
+      const target = known ? host : name;
+      const targetId = nodeIds.get(target);
+      if (id !== targetId) problems.push(`${where}: quorum voter ${voter} does not match KAFKA_NODE_ID ${targetId ?? '(unset)'}${target === name ? '' : ` of "${target}"`}`);
+      const targetListeners = parseListeners(environmentOf(services[target] ?? {}).KAFKA_LISTENERS);
+      const targetControllers = (environmentOf(services[target] ?? {}).KAFKA_CONTROLLER_LISTENER_NAMES ?? '').split(',').filter(Boolean);
+      if (!targetListeners.some((l) => targetControllers.includes(l.name) && l.port === port)) problems.push(`${where}: quorum voter port ${port} is not a controller listener`);
     }
-    for (const key of ['KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR', 'KAFKA_TRANSACTION_STATE_LOG_REPLICATION_FACTOR', 'KAFKA_TRANSACTION_STATE_LOG_MIN_ISR']) {
-      if (env[key] !== '1') problems.push(`${where}: ${key} must be 1 on a single broker`);
+    if (!single) {
+      const first = nodes[0]?.[1] ?? {};
+      if (env.KAFKA_CONTROLLER_QUORUM_VOTERS !== environmentOf(first).KAFKA_CONTROLLER_QUORUM_VOTERS) problems.push(`${where}: KAFKA_CONTROLLER_QUORUM_VOTERS differs from "${nodes[0]?.[0]}": every node must list the same quorum`);
+      if (env.CLUSTER_ID !== environmentOf(first).CLUSTER_ID) problems.push(`${where}: CLUSTER_ID differs from "${nodes[0]?.[0]}"`);
+      if (!voters.some((v) => v.startsWith(`${env.KAFKA_NODE_ID}@${name}:`))) problems.push(`${where}: is not among its own quorum voters`);
+      if ([...nodeIds].some(([other, id]) => other !== name && id === env.KAFKA_NODE_ID)) problems.push(`${where}: KAFKA_NODE_ID ${env.KAFKA_NODE_ID ?? '(unset)'} is not unique`);
     }
+    for (const [key, value] of Object.entries(expected)) {
+      if (env[key] !== value) problems.push(`${where}: ${key} must be ${value} ${single ? 'on a single broker' : `on a cluster of ${nodes.length} brokers`}`);
+    }
+    const listeners = parseListeners(env.KAFKA_LISTENERS);
     for (const l of parseListeners(env.KAFKA_ADVERTISED_LISTENERS)) {
       if (!listeners.some((x) => x.name === l.name && x.port === l.port)) problems.push(`${where}: advertised listener ${l.name}://${l.host}:${l.port} has no matching KAFKA_LISTENERS entry`);
     }
   }
   return problems;
+}
+
+/**
+ * Compose's merge of several files (`-f base -f override`), for the parts this project uses:
+ * mappings merge key by key (the override's value wins), anything else is replaced. (Compose
+ * merges some sequences, such as ports, by key; the override files here add none to a service
+ * that already has them.)
+ */
+export function mergeCompose(base: Mapping, override: Mapping): Mapping {
+  const out: Mapping = { ...base };
+  for (const [key, value] of Object.entries(override)) {
+    const current = out[key];
+    out[key] = isMapping(current) && isMapping(value) ? mergeCompose(current, value) : value;
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

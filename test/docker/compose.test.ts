@@ -21,6 +21,7 @@ import {
   interpolateTree,
   isIgnored,
   loadCompose,
+  mergeCompose,
   parseDockerfile,
   parseDockerignore,
   parseImageRef,
@@ -34,6 +35,7 @@ const repoRoot = fileURLToPath(new URL('../..', import.meta.url));
 const read = (rel: string) => readFileSync(path.join(repoRoot, rel), 'utf8');
 
 const composeText = read('docker-compose.yml');
+const clusterText = read('docker-compose.cluster.yml');
 const dockerfileText = read('Dockerfile');
 const dockerignoreText = read('.dockerignore');
 /** ADMIN_CLIENT_SECRET and OPERATOR_CLIENT_SECRET are required by the compose file; everything else has defaults. */
@@ -107,6 +109,60 @@ describe('docker-compose.yml', () => {
         CLICKHOUSE_URL: 'http://notify:notify@clickhouse:8123/notify_stats',
       });
     }
+  });
+});
+
+describe('docker-compose.cluster.yml (three brokers, merged onto docker-compose.yml)', () => {
+  const override = loadCompose(clusterText);
+  const merged = mergeCompose(compose, override.doc);
+  const mergedResolved = interpolateTree(merged, ENV).value as Mapping;
+
+  it('parses, and the merged stack is a valid compose document with pinned images', () => {
+    expect(override.problems).toEqual([]);
+    expect(checkComposeStructure(merged, { env: ENV, projectDir: repoRoot })).toEqual([]);
+    expect(checkImagesPinned(merged, ENV)).toEqual([]);
+    expect(Object.keys(servicesOf(merged)).sort()).toEqual(['api', 'clickhouse', 'ingest', 'kafka', 'kafka-2', 'kafka-3', 'migrate', 'rollups']);
+  });
+
+  it('runs one quorum of three combined nodes, replicating the internal topics three times', () => {
+    expect(checkAppServices(merged, { env: ENV })).toEqual([]);
+    const nodes = ['kafka', 'kafka-2', 'kafka-3'].map((n) => environmentOf(servicesOf(mergedResolved)[n] ?? {}));
+    expect(nodes.map((e) => e.KAFKA_NODE_ID)).toEqual(['1', '2', '3']);
+    expect(new Set(nodes.map((e) => e.KAFKA_CONTROLLER_QUORUM_VOTERS))).toEqual(new Set(['1@kafka:9093,2@kafka-2:9093,3@kafka-3:9093']));
+    for (const e of nodes) expect(e).toMatchObject({ KAFKA_OFFSETS_TOPIC_REPLICATION_FACTOR: '3', KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: '2' });
+  });
+
+  it('bootstraps ingest and rollups from all three brokers, after all three are healthy', () => {
+    for (const name of ['ingest', 'rollups']) {
+      const svc = servicesOf(mergedResolved)[name] ?? {};
+      expect(environmentOf(svc).KAFKA_BROKERS, name).toBe('kafka:9092,kafka-2:9092,kafka-3:9092');
+      // The rest of the environment still comes from the base file.
+      expect(environmentOf(svc).CLICKHOUSE_URL, name).toBe('http://notify:notify@clickhouse:8123/notify_stats');
+      expect(Object.keys(svc.depends_on as Mapping).sort(), name).toEqual(['clickhouse', 'kafka', 'kafka-2', 'kafka-3', 'migrate']);
+    }
+  });
+
+  it('keeps its own volumes, apart from the single-broker stack', () => {
+    expect(merged.name).toBe('notify-stats-cluster');
+    expect(Object.keys(merged.volumes as Mapping).sort()).toEqual(['clickhouse-data', 'kafka-2-data', 'kafka-3-data', 'kafka-data']);
+  });
+
+  it('reports a broken cluster: a diverging quorum, a shared node id, single-broker replication', () => {
+    const broken = clusterText
+      .replace('KAFKA_NODE_ID: "3"', 'KAFKA_NODE_ID: "2"')
+      .replace('KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: "2"', 'KAFKA_TRANSACTION_STATE_LOG_MIN_ISR: "1"')
+      .replace(/(kafka-3:\n(?:.*\n)*?\s+KAFKA_ADVERTISED_LISTENERS: PLAINTEXT:\/\/kafka-3:9092)/, '$1\n      KAFKA_CONTROLLER_QUORUM_VOTERS: 1@kafka:9093,2@kafka-2:9093');
+    expect(broken).not.toBe(clusterText);
+    const problems = checkAppServices(mergeCompose(compose, loadCompose(broken).doc), { env: ENV });
+    expectProblem(problems, 'services.kafka-3: KAFKA_CONTROLLER_QUORUM_VOTERS differs from "kafka"');
+    expectProblem(problems, 'services.kafka-3: KAFKA_NODE_ID 2 is not unique');
+    expectProblem(problems, 'services.kafka: quorum voter 3@kafka-3:9093 does not match KAFKA_NODE_ID 2 of "kafka-3"');
+    expectProblem(problems, 'services.kafka-3: is not among its own quorum voters');
+    expectProblem(problems, 'services.kafka: KAFKA_TRANSACTION_STATE_LOG_MIN_ISR must be 2 on a cluster of 3 brokers');
+  });
+
+  it('merges files as Compose does: mappings key by key, anything else replaced', () => {
+    expect(mergeCompose({ a: { x: 1, y: [1] }, b: 1 }, { a: { y: [2], z: 3 }, c: 4 })).toEqual({ a: { x: 1, y: [2], z: 3 }, b: 1, c: 4 });
   });
 });
 

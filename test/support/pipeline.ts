@@ -6,9 +6,9 @@ import { migrate, openClickhouse, type Clickhouse } from '@notify-stats/clickhou
 import { ingestReadiness, startIngest, type BatchSink, type IngestHandle } from '@notify-stats/ingest';
 import { DeadLetterCounter, INGEST_GROUP_ID, consumerLag, createKafka, kafkaStatus, type Kafka } from '@notify-stats/kafka';
 import { startRollups, type RollupsHandle } from '@notify-stats/rollups';
-import { createLogger } from '@notify-stats/runtime';
+import { createLogger, type Logger } from '@notify-stats/runtime';
 import { SOURCE_TOPICS } from '@notify-stats/events';
-import { tempDir } from './broker.ts';
+import { testClickhouseConfig } from './clickhouse.ts';
 import { waitFor } from './wait.ts';
 
 export const ADMIN = { clientId: 'notify-admin', secret: 'test-admin-secret-0123456789' };
@@ -60,14 +60,18 @@ export interface PipelineOptions {
   consumers?: number;
   partitions?: number;
   stallAfterMs?: number;
+  sessionTimeoutMs?: number;
+  metadataMaxAgeMs?: number;
+  /** Replaces the quiet test logger (e.g. to watch the consumers join their group). */
+  logger?: Logger;
 }
 
 /** The whole pipeline in this process on the embedded engine, as `npm start` runs it. */
 export async function startPipeline(brokers: string[], opts: PipelineOptions = {}): Promise<TestPipeline> {
-  const logger = createLogger('test', {});
-  logger.level = process.env.LOG_LEVEL ?? 'error';
-  const ch = await openClickhouse({ path: opts.clickhousePath ?? tempDir('clickhouse') });
-  await migrate(ch.client);
+  const logger = opts.logger ?? createLogger('test', {});
+  if (!opts.logger) logger.level = process.env.LOG_LEVEL ?? 'error';
+  const ch = await openClickhouse(await testClickhouseConfig(opts.clickhousePath));
+  await migrate(ch.client, undefined, ch.topology);
   const kafka = createKafka(brokers, 'notify-stats-test', logger);
   const newIngest = () =>
     startIngest({
@@ -78,6 +82,8 @@ export async function startPipeline(brokers: string[], opts: PipelineOptions = {
       ...(opts.sink ? { sink: opts.sink } : {}),
       ...(opts.consumers ? { consumers: opts.consumers } : {}),
       ...(opts.stallAfterMs ? { stallAfterMs: opts.stallAfterMs } : {}),
+      ...(opts.sessionTimeoutMs ? { sessionTimeoutMs: opts.sessionTimeoutMs } : {}),
+      ...(opts.metadataMaxAgeMs ? { metadataMaxAgeMs: opts.metadataMaxAgeMs } : {}),
       ...(opts.rejectServices ? { rejectServices: opts.rejectServices } : {}),
     });
   let ingest = await newIngest();

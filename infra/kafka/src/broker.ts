@@ -13,6 +13,8 @@ export interface BrokerProcess {
   /** Last console lines plus the relevant part of server.log, for error messages. */
   diagnostics(): string;
   stop(): Promise<void>;
+  /** SIGKILL: no controlled shutdown, as a crashed host or an OOM kill would end it. */
+  kill(): Promise<void>;
 }
 
 const STOP_GRACE_MS = 20_000;
@@ -75,6 +77,13 @@ export function launchBroker(
       process.off('exit', killOnExit);
     })());
 
+  const kill = async (): Promise<void> => {
+    stopping ??= exited.then(() => undefined); // an exit we caused, not one to report
+    child.kill('SIGKILL');
+    await exited;
+    process.off('exit', killOnExit);
+  };
+
   const diagnostics = () => {
     const output = tail.text();
     const logTail = serverLogTail(serverLog);
@@ -84,5 +93,5 @@ export function launchBroker(
     ].filter(Boolean).join('\n');
   };
 
-  return { exited, exit: () => exit, spawnError: () => spawnError, diagnostics, stop };
+  return { exited, exit: () => exit, spawnError: () => spawnError, diagnostics, stop, kill };
 }

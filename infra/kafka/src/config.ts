@@ -26,13 +26,35 @@ export function newClusterId(random: () => Buffer = () => randomBytes(16)): stri
   }
 }
 
-export function writeBrokerConfig(dataDir: string, port: number, controllerPort: number): BrokerFiles {
+/** A node's place in a KRaft cluster of combined broker+controller nodes on loopback. */
+export interface ClusterMembership {
+  nodeId: number;
+  /** Every node's controller port, by node id: the static quorum (`controller.quorum.voters`). */
+  controllerPorts: ReadonlyMap<number, number>;
+}
+
+/** The quorum as `controller.quorum.voters` spells it: `1@127.0.0.1:p1,2@127.0.0.1:p2,...`. */
+export function quorumVoters(controllerPorts: ReadonlyMap<number, number>): string {
+  return [...controllerPorts].sort(([a], [b]) => a - b).map(([id, port]) => `${id}@${HOST}:${port}`).join(',');
+}
+
+/**
+ * Replication of the broker's internal topics (consumer offsets, transactions): on a cluster the
+ * committed offsets must survive the loss of a broker, so they get RF min(3, nodes), min ISR min(2, RF).
+ */
+export function internalTopicReplication(nodes: number): { replicationFactor: number; minInsync: number } {
+  const replicationFactor = Math.min(3, Math.max(1, nodes));
+  return { replicationFactor, minInsync: Math.min(2, replicationFactor) };
+}
+
+export function writeBrokerConfig(dataDir: string, port: number, controllerPort: number, membership: ClusterMembership = { nodeId: 1, controllerPorts: new Map([[1, controllerPort]]) }): BrokerFiles {
+  const internal = internalTopicReplication(membership.controllerPorts.size);
   const logDir = join(dataDir, 'logs');
   const serverLog = join(dataDir, 'server.log');
   const props: Record<string, string | number> = {
     'process.roles': 'broker,controller',
-    'node.id': 1,
-    'controller.quorum.voters': `1@${HOST}:${controllerPort}`,
+    'node.id': membership.nodeId,
+    'controller.quorum.voters': quorumVoters(membership.controllerPorts),
     listeners: `PLAINTEXT://${HOST}:${port},CONTROLLER://${HOST}:${controllerPort}`,
     'advertised.listeners': `PLAINTEXT://${HOST}:${port}`,
     'listener.security.protocol.map': 'PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT',
@@ -41,10 +63,10 @@ export function writeBrokerConfig(dataDir: string, port: number, controllerPort:
     'log.dirs': logDir,
     'num.partitions': 6,
     'auto.create.topics.enable': 'false',
-    'offsets.topic.replication.factor': 1,
+    'offsets.topic.replication.factor': internal.replicationFactor,
     'offsets.topic.num.partitions': 10,
-    'transaction.state.log.replication.factor': 1,
-    'transaction.state.log.min.isr': 1,
+    'transaction.state.log.replication.factor': internal.replicationFactor,
+    'transaction.state.log.min.isr': internal.minInsync,
     'group.initial.rebalance.delay.ms': 0,
     // Sized for a 2-core dev box: Kafka's defaults assume a dedicated server.
     'num.network.threads': 2,

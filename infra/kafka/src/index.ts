@@ -2,7 +2,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { launchBroker, type BrokerExit } from './broker.ts';
-import { clusterIdFor, writeBrokerConfig } from './config.ts';
+import { clusterIdFor, writeBrokerConfig, type ClusterMembership } from './config.ts';
 import { ensureKafkaJars, findJava } from './jars.ts';
 import { HOST, assertPortFree, pickFreePorts } from './ports.ts';
 import { run } from './process.ts';
@@ -10,7 +10,10 @@ import { waitForBroker } from './ready.ts';
 
 export { ensureKafkaJars } from './jars.ts';
 export { killWhenParentDies, type GuardOptions } from './guard.ts';
+export { pickFreePorts } from './ports.ts';
+export { waitForBroker } from './ready.ts';
 export type { BrokerExit } from './broker.ts';
+export { startLocalKafkaCluster, clusterSizeFromEnv, type LocalKafkaCluster, type LocalKafkaClusterOptions } from './cluster.ts';
 
 export interface LocalKafkaOptions {
   /** Broker state root; created if missing. Reusing it keeps topics and offsets across restarts. */
@@ -22,6 +25,10 @@ export interface LocalKafkaOptions {
   log?: (msg: string) => void;
   /** Budget for the JVM to start answering metadata requests, default 60000. */
   startTimeoutMs?: number;
+  /** Maximum JVM heap, default '512m'; a node of a test cluster runs well in '256m'. */
+  heap?: string;
+  /** This broker as one node of a cluster (startLocalKafkaCluster); default: a cluster of one. */
+  cluster?: { membership: ClusterMembership; clusterId: string };
 }
 
 export interface LocalKafka {
@@ -30,7 +37,11 @@ export interface LocalKafka {
   dataDir: string;
   /** Resolves when the JVM exits, via stop() or a crash, so long-running callers can notice a dead broker. */
   exited: Promise<BrokerExit>;
+  /** The KRaft node id (1 for a single broker). */
+  nodeId: number;
   stop(): Promise<void>;
+  /** SIGKILLs the JVM (no controlled shutdown) and resolves once it is gone. */
+  kill(): Promise<void>;
 }
 
 async function choosePorts(opts: LocalKafkaOptions): Promise<{ port: number; controllerPort: number }> {
@@ -55,7 +66,8 @@ export async function startLocalKafka(opts: LocalKafkaOptions): Promise<LocalKaf
 
   const dataDir = resolve(opts.dataDir);
   mkdirSync(dataDir, { recursive: true });
-  const files = writeBrokerConfig(dataDir, port, controllerPort);
+  const nodeId = opts.cluster?.membership.nodeId ?? 1;
+  const files = writeBrokerConfig(dataDir, port, controllerPort, opts.cluster?.membership);
   const classpath = join(lib, '*'); // expanded by the JVM, not a shell
   const log4j = `-Dlog4j.configuration=${pathToFileURL(files.log4jProps).href}`;
 
@@ -64,17 +76,17 @@ export async function startLocalKafka(opts: LocalKafkaOptions): Promise<LocalKaf
     log(`formatting Kafka storage in ${files.logDir}...`);
     const format = await run(java, [
       log4j, '-cp', classpath, 'kafka.tools.StorageTool',
-      'format', '-t', clusterIdFor(files.logDir), '-c', files.serverProps, '--ignore-formatted',
+      'format', '-t', opts.cluster?.clusterId ?? clusterIdFor(files.logDir), '-c', files.serverProps, '--ignore-formatted',
     ]);
     if (format.code !== 0) {
       throw new Error(`formatting Kafka storage in ${files.logDir} failed (exit ${format.code}):\n${format.output}`);
     }
   }
 
-  log(`starting Kafka broker on ${HOST}:${port} (data in ${dataDir})...`);
+  log(`starting Kafka broker ${nodeId} on ${HOST}:${port} (data in ${dataDir})...`);
   const broker = launchBroker(
     java,
-    ['-Xmx512m', '-Xms256m', '-Djava.awt.headless=true', log4j, '-cp', classpath, 'kafka.Kafka', files.serverProps],
+    [`-Xmx${opts.heap ?? '512m'}`, ...(opts.heap ? [] : ['-Xms256m']), '-Djava.awt.headless=true', log4j, '-cp', classpath, 'kafka.Kafka', files.serverProps],
     dataDir,
     files.serverLog,
     log,
@@ -83,7 +95,7 @@ export async function startLocalKafka(opts: LocalKafkaOptions): Promise<LocalKaf
   // Measured from the JVM launch so a first-time Maven fetch doesn't eat the budget.
   const deadline = Date.now() + (opts.startTimeoutMs ?? 60_000);
   try {
-    await waitForBroker(address, deadline, () => {
+    await waitForBroker(address, nodeId, deadline, () => {
       const spawnError = broker.spawnError();
       if (spawnError) return new Error(`could not launch ${java}: ${spawnError.message}`);
       const exit = broker.exit();
@@ -100,6 +112,6 @@ export async function startLocalKafka(opts: LocalKafkaOptions): Promise<LocalKaf
     throw err;
   }
 
-  log(`broker ready on ${address} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
-  return { brokers: [address], port, dataDir, exited: broker.exited, stop: broker.stop };
+  log(`broker ${nodeId} ready on ${address} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
+  return { brokers: [address], port, dataDir, nodeId, exited: broker.exited, stop: broker.stop, kill: broker.kill };
 }

@@ -2,9 +2,9 @@ import { Kafka, logLevel } from 'kafkajs';
 
 /**
  * A TCP accept only proves the socket is bound; KRaft brokers open it before they are
- * unfenced, so we wait until a metadata request actually lists this broker.
+ * unfenced, so we wait until a metadata request actually lists this broker's node id.
  */
-export async function waitForBroker(broker: string, deadline: number, aborted: () => Error | undefined): Promise<void> {
+export async function waitForBroker(broker: string, nodeId: number, deadline: number, aborted: () => Error | undefined): Promise<void> {
   const kafka = new Kafka({
     clientId: 'local-kafka-probe',
     brokers: [broker],
@@ -21,8 +21,9 @@ export async function waitForBroker(broker: string, deadline: number, aborted: (
     try {
       await admin.connect();
       const { brokers } = await admin.describeCluster();
-      if (brokers.length > 0) return;
-      lastError = new Error('broker answered but lists no live brokers yet');
+      // In a cluster another node may answer for the quorum before this one is unfenced.
+      if (brokers.some((b) => b.nodeId === nodeId)) return;
+      lastError = new Error(`broker answered but does not list node ${nodeId} among the live brokers yet`);
     } catch (err) {
       lastError = err;
     } finally {

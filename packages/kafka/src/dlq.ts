@@ -1,6 +1,7 @@
 import { Partitioners, type Kafka } from 'kafkajs';
 import { DLQ_HEADERS, DLQ_TOPICS, isSourceTopic } from '@notify-stats/events';
 import { readTopicSnapshot, type ReadRecord } from './read-range.ts';
+import { clusterReplication } from './topics.ts';
 
 /** Compacted record of redriven dead letters, so a redrive never re-publishes one twice. */
 export const REDRIVEN_TOPIC = 'notify-stats.dlq-redriven';
@@ -104,9 +105,15 @@ export async function redrive(kafka: Kafka, letters: readonly DeadLetter[], opts
   const admin = kafka.admin();
   await admin.connect();
   if (!(await admin.listTopics()).includes(REDRIVEN_TOPIC)) {
+    const { replicationFactor, minInsyncReplicas } = await clusterReplication(admin);
     await admin
       .createTopics({
-        topics: [{ topic: REDRIVEN_TOPIC, numPartitions: 1, replicationFactor: 1, configEntries: [{ name: 'cleanup.policy', value: 'compact' }] }],
+        topics: [{
+          topic: REDRIVEN_TOPIC,
+          numPartitions: 1,
+          replicationFactor,
+          configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'min.insync.replicas', value: String(minInsyncReplicas) }],
+        }],
         waitForLeaders: true,
       })
       .catch(() => undefined);

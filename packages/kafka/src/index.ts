@@ -1,6 +1,6 @@
 export { createKafka, Kafka } from './client.ts';
 export { CODEC_NAMES, CODEC_TYPES, codecUsage, registerCodecs, snappyFrame, snappyUnframe, type CodecName, type CodecUsage, type KafkaCodec } from './codecs.ts';
-export { ensureTopics, topicConfigs } from './topics.ts';
+export { clusterReplication, ensureTopics, replicasInSync, replicasInSyncEverywhere, replicationFor, replicationFromEnv, topicConfigs, type TopicReplication } from './topics.ts';
 export { endOffsets, committedOffsets, consumerLag, type PartitionLag } from './offsets.ts';
 
 /** The ingest worker's consumer group: replay, status and the freshness watermark all refer to it. */

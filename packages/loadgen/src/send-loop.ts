@@ -4,6 +4,7 @@ import { CompressionTypes, type Message, type Producer, type TopicMessages } fro
 import type { Batcher } from './batcher.ts';
 import type { LoadMessage } from './message.ts';
 import { partitionOf } from './partition.ts';
+import { sendBatchFully } from './send-fully.ts';
 import type { TokenBucket } from './rate-limiter.ts';
 import type { TallyBuilder } from './tally.ts';
 
@@ -47,8 +48,7 @@ export async function sendLoop(o: SendLoop): Promise<{ acknowledged: number; fai
   const inFlight = new Set<Promise<void>>();
   const send = (messages: LoadMessage[]): Promise<void> => {
     const producer = o.producers[turn++ % o.producers.length]!;
-    const p: Promise<void> = producer
-      .sendBatch({ topicMessages: topicMessages(messages, o.partitions), acks: -1, compression: CompressionTypes.None })
+    const p: Promise<void> = sendBatchFully(producer, { topicMessages: topicMessages(messages, o.partitions), acks: -1, compression: CompressionTypes.None })
       .then(
         () => {
           o.tally.addAll(messages);

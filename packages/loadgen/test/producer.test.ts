@@ -25,7 +25,8 @@ function fakeKafka(opts: { delayMs?: number; failAfter?: number; topics?: string
         await new Promise((r) => setTimeout(r, opts.delayMs ?? 1));
         if (opts.failAfter !== undefined && n > opts.failAfter) throw new Error('broker went away');
         sent.push(batch);
-        return [];
+        // As kafkajs answers: one record per topic-partition written (send-fully.ts checks them).
+        return batch.topicMessages!.flatMap((t) => [...new Set(t.messages.map((m) => m.partition))].map((partition) => ({ topicName: t.topic, partition, errorCode: 0 })));
       },
     }),
   } as unknown as Kafka;

@@ -47,6 +47,11 @@ export const kafkaEnv = z.object({
       .optional(),
   ),
   KAFKA_TOPIC_PARTITIONS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(1000).default(6)),
+  // Replication of the topics the pipeline creates; unset: min(3, brokers) and min(2, replication factor).
+  KAFKA_TOPIC_REPLICATION_FACTOR: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(16).optional()),
+  KAFKA_TOPIC_MIN_INSYNC_REPLICAS: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(16).optional()),
+  // Local nodes `npm start` runs when KAFKA_BROKERS is unset: 1 (a single broker) or a KRaft cluster of N.
+  KAFKA_NODES: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(1).max(9).default(1)),
   KAFKA_CLIENT_ID: z.preprocess(emptyAsUndefined, z.string().default('notify-stats')),
 });
 

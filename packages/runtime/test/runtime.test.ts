@@ -62,6 +62,9 @@ describe('parseEnv', () => {
     ['KAFKA_BROKERS', 'localhost:'],
     ['KAFKA_BROKERS', 'localhost:9092,'],
     ['KAFKA_BROKERS', 'a:1 b:2'],
+    ['KAFKA_TOPIC_REPLICATION_FACTOR', '0'],
+    ['KAFKA_TOPIC_MIN_INSYNC_REPLICAS', 'two'],
+    ['KAFKA_NODES', '10'],
   ])('rejects %s=%j', (name, value) => {
     expect(() => parseEnv(kafkaEnv, { [name]: value })).toThrow(new RegExp(name));
   });
@@ -71,6 +74,9 @@ describe('parseEnv', () => {
       KAFKA_BROKERS: undefined,
       KAFKA_TOPIC_PARTITIONS: 6,
       KAFKA_CLIENT_ID: 'notify-stats',
+      KAFKA_TOPIC_REPLICATION_FACTOR: undefined,
+      KAFKA_TOPIC_MIN_INSYNC_REPLICAS: undefined,
+      KAFKA_NODES: 1,
     });
     expect(parseEnv(dataEnv, {})).toEqual({
       DATA_DIR: path.resolve('.data'),
@@ -89,6 +95,9 @@ describe('parseEnv', () => {
       KAFKA_BROKERS: undefined,
       KAFKA_TOPIC_PARTITIONS: 6,
       KAFKA_CLIENT_ID: 'notify-stats',
+      KAFKA_TOPIC_REPLICATION_FACTOR: undefined,
+      KAFKA_TOPIC_MIN_INSYNC_REPLICAS: undefined,
+      KAFKA_NODES: 1,
     });
     expect(parseEnv(dataEnv, { DATA_DIR: '', NODE_ENV: '', LOG_LEVEL: '' })).toEqual({
       DATA_DIR: path.resolve('.data'),
@@ -100,7 +109,12 @@ describe('parseEnv', () => {
   it('parses given values', () => {
     expect(
       parseEnv(kafkaEnv, { KAFKA_BROKERS: 'kafka-1:9092,kafka-2:9093', KAFKA_TOPIC_PARTITIONS: '12', KAFKA_CLIENT_ID: 'ingest' }),
-    ).toEqual({ KAFKA_BROKERS: ['kafka-1:9092', 'kafka-2:9093'], KAFKA_TOPIC_PARTITIONS: 12, KAFKA_CLIENT_ID: 'ingest' });
+    ).toMatchObject({ KAFKA_BROKERS: ['kafka-1:9092', 'kafka-2:9093'], KAFKA_TOPIC_PARTITIONS: 12, KAFKA_CLIENT_ID: 'ingest' });
+    expect(parseEnv(kafkaEnv, { KAFKA_TOPIC_REPLICATION_FACTOR: '3', KAFKA_TOPIC_MIN_INSYNC_REPLICAS: '2', KAFKA_NODES: '3' })).toMatchObject({
+      KAFKA_TOPIC_REPLICATION_FACTOR: 3,
+      KAFKA_TOPIC_MIN_INSYNC_REPLICAS: 2,
+      KAFKA_NODES: 3,
+    });
     expect(parseEnv(dataEnv, { DATA_DIR: '/var/lib/notify', NODE_ENV: 'production', LOG_LEVEL: 'debug' })).toEqual({
       DATA_DIR: '/var/lib/notify',
       NODE_ENV: 'production',

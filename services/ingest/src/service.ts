@@ -1,6 +1,6 @@
 import { Partitioners, type Kafka } from 'kafkajs';
 import type { ClickHouseClient } from '@notify-stats/clickhouse';
-import { INGEST_GROUP_ID, ensureTopics } from '@notify-stats/kafka';
+import { INGEST_GROUP_ID, ensureTopics, type TopicReplication } from '@notify-stats/kafka';
 import type { Logger } from '@notify-stats/runtime';
 import { ClickhouseSink, type BatchSink } from './sink.ts';
 import type { PartitionStall } from './stalls.ts';
@@ -11,6 +11,8 @@ export interface IngestDeps {
   clickhouse: ClickHouseClient;
   logger: Logger;
   partitions: number;
+  /** Replication of the topics created here; unset parts are derived from the cluster's size. */
+  replication?: Partial<TopicReplication>;
   groupId?: string;
   /** Replaces the ClickHouse sink (fault injection in tests). */
   sink?: (defaultSink: BatchSink) => BatchSink;
@@ -20,6 +22,8 @@ export interface IngestDeps {
   sessionTimeoutMs?: number;
   /** A partition whose writes keep failing this long counts as stalled (default 30 s). */
   stallAfterMs?: number;
+  /** How often the consumers look for partitions added to their topics (default 30 s). */
+  metadataMaxAgeMs?: number;
 }
 
 export interface IngestHandle {
@@ -39,7 +43,7 @@ export async function startIngest(deps: IngestDeps): Promise<IngestHandle> {
   const admin = deps.kafka.admin();
   await admin.connect();
   try {
-    const created = await ensureTopics(admin, deps.partitions);
+    const created = await ensureTopics(admin, deps.partitions, deps.replication);
     if (created.length) deps.logger.info({ created }, 'created topics');
   } finally {
     await admin.disconnect();
@@ -60,6 +64,7 @@ export async function startIngest(deps: IngestDeps): Promise<IngestHandle> {
           ...(deps.rejectServices ? { rejectServices: deps.rejectServices } : {}),
           ...(deps.sessionTimeoutMs ? { sessionTimeoutMs: deps.sessionTimeoutMs } : {}),
           ...(deps.stallAfterMs ? { stallAfterMs: deps.stallAfterMs } : {}),
+          ...(deps.metadataMaxAgeMs ? { metadataMaxAgeMs: deps.metadataMaxAgeMs } : {}),
         }),
       );
     }

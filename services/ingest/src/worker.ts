@@ -26,6 +26,12 @@ export interface IngestWorkerOptions {
   rejectServices?: ReadonlySet<string>;
   /** A partition whose writes keep failing this long is stalled: not ready, and reported. */
   stallAfterMs?: number;
+  /**
+   * How old the cluster metadata may grow before it is fetched again. A partition added to a
+   * topic is noticed at that refresh (kafkajs then rejoins the group and the new partition is
+   * assigned): kafkajs's default of 5 minutes would leave it unread that long.
+   */
+  metadataMaxAgeMs?: number;
 }
 
 export interface IngestWorker {
@@ -51,6 +57,7 @@ export async function startIngestWorker(opts: IngestWorkerOptions): Promise<Inge
     maxBytesPerPartition: opts.maxBytesPerPartition ?? 4 * 1024 * 1024,
     maxBytes: 32 * 1024 * 1024,
     maxWaitTimeInMs: 100,
+    metadataMaxAge: opts.metadataMaxAgeMs ?? 30_000,
   });
   let inGroup = false;
   let stopping = false;

@@ -1,4 +1,4 @@
-import { ensureTopics, createKafka, type Kafka } from '@notify-stats/kafka';
+import { ensureTopics, createKafka, replicationFromEnv, type Kafka } from '@notify-stats/kafka';
 import {
   LoadgenOptionsError,
   ProduceError,
@@ -112,7 +112,7 @@ export async function loadgenCommand(opts: LoadgenCommandOptions): Promise<void>
   await admin.connect();
   try {
     // The pipeline creates these at start-up; creating them here (same settings) lets loadgen run first.
-    const created = await ensureTopics(admin, env.KAFKA_TOPIC_PARTITIONS);
+    const created = await ensureTopics(admin, env.KAFKA_TOPIC_PARTITIONS, replicationFromEnv(env));
     if (created.length) await leadersReady(admin, created);
   } finally {
     await admin.disconnect();

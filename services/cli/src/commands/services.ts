@@ -3,7 +3,7 @@ import { migrate, openClickhouse, topologyFromEnv } from '@notify-stats/clickhou
 import { ingestReadiness, startIngest } from '@notify-stats/ingest';
 import { RollupsObserver, startRollups } from '@notify-stats/rollups';
 import { Shutdown, createLogger, kafkaEnv, parseEnv, startOpsServer, type Logger, type ReadinessCheck } from '@notify-stats/runtime';
-import { kafkaBrokers, kafkaClient, openMigratedClickhouse } from '../connections.ts';
+import { ingestSettings, kafkaBrokers, kafkaClient, openMigratedClickhouse } from '../connections.ts';
 import { INGEST_METRICS_PORT, ROLLUPS_METRICS_PORT, apiEnv, clickhousePathOf, ingestEnv, opsEnv, rollupsEnv } from '../env.ts';
 import { DEFAULT_BROKERS } from '../kafka-cli.ts';
 import { PipelineObserver } from '../ops/pipeline-observer.ts';
@@ -48,7 +48,7 @@ export const ingestCommand = () =>
     const ch = await openMigratedClickhouse(env, logger);
     shutdown.add('clickhouse', () => ch.close());
     const kafka = kafkaClient(brokers, env, logger);
-    const ingest = await startIngest({ kafka, clickhouse: ch.client, logger, partitions: env.KAFKA_TOPIC_PARTITIONS, rejectServices: env.INGEST_REJECT_SERVICES, sessionTimeoutMs: env.INGEST_SESSION_TIMEOUT_MS, stallAfterMs: env.INGEST_STALL_AFTER_MS });
+    const ingest = await startIngest({ kafka, clickhouse: ch.client, logger, ...ingestSettings(env) });
     shutdown.add('ingest', () => ingest.stop());
     observePipeline(shutdown, { kafka, clickhouse: ch.client, logger });
     // Ready while it consumes and no partition's writes are stalled (ingestReadiness says which).

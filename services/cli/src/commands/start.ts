@@ -3,7 +3,7 @@ import { ingestReadiness, startIngest } from '@notify-stats/ingest';
 import { INGEST_GROUP_ID, kafkaStatus } from '@notify-stats/kafka';
 import { RollupsObserver, startRollups } from '@notify-stats/rollups';
 import { Shutdown, createLogger, parseEnv } from '@notify-stats/runtime';
-import { kafkaBrokers, kafkaClient, openMigratedClickhouse } from '../connections.ts';
+import { ingestSettings, kafkaBrokers, kafkaClient, openMigratedClickhouse } from '../connections.ts';
 import { allInOneEnv } from '../env.ts';
 import { PipelineObserver } from '../ops/pipeline-observer.ts';
 
@@ -25,7 +25,7 @@ export async function startCommand(): Promise<void> {
     shutdown.add('clickhouse', () => ch.close());
     const kafka = kafkaClient(brokers, env, logger);
 
-    const ingest = await startIngest({ kafka, clickhouse: ch.client, logger: logger.child({ service: 'ingest' }), partitions: env.KAFKA_TOPIC_PARTITIONS, rejectServices: env.INGEST_REJECT_SERVICES, sessionTimeoutMs: env.INGEST_SESSION_TIMEOUT_MS, stallAfterMs: env.INGEST_STALL_AFTER_MS });
+    const ingest = await startIngest({ kafka, clickhouse: ch.client, logger: logger.child({ service: 'ingest' }), ...ingestSettings(env) });
     shutdown.add('ingest', () => ingest.stop());
     // Its metrics (last successful cycle, failures); readiness here stays "consuming" (see ingest).
     const cycles = new RollupsObserver(Math.max(30_000, env.ROLLUP_INTERVAL_MS * 10));

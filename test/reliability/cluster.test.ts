@@ -1,0 +1,214 @@
+// The pipeline on a three-broker KRaft cluster, through the failures a cluster is for: the leader
+// of the busiest partitions SIGKILLed mid-stream, the group coordinator stopped longer than the
+// session timeout and brought back, partitions added while the pipeline runs, and two ingest
+// workers in one group (one process: the embedded engine belongs to one) through the rebalances.
+// One cluster, one pipeline and one stream carry every scenario in turn, to keep the file short;
+// the reports are compared with the load generator's tally at the end.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { queryRows } from '@notify-stats/clickhouse';
+import { DLQ_TOPICS, SOURCE_TOPICS, TOPICS } from '@notify-stats/events';
+import { INGEST_GROUP_ID, consumerLag, replicasInSyncEverywhere } from '@notify-stats/kafka';
+import { expectedDailyVolumes, expectedPlatformStats, produce, type ProduceResult } from '@notify-stats/loadgen';
+import { startTestCluster, type TestCluster } from '../support/broker.ts';
+import { busiestLeader, groupAssignments, groupCoordinator } from '../support/cluster-state.ts';
+import { startPipeline, type TestPipeline } from '../support/pipeline.ts';
+import { waitFor } from '../support/wait.ts';
+
+/** Messages a second per stream: well under what the pipeline drains, so the stream is live throughout. */
+const RATE = 2_000;
+/** More than any run sends: each stream is stopped, never finished. */
+const PLANNED = 2_000_000;
+/** The broker's minimum: a worker that stops heartbeating loses its partitions after this. */
+const SESSION_TIMEOUT_MS = 6_000;
+/** Partitions of the event topics after growing them (from 6); reference data is never grown (docs/scaling.md). */
+const GROWN = 9;
+const GROWN_TOPICS = SOURCE_TOPICS.filter((t) => t !== TOPICS.referenceData);
+const FIRST_END = '2024-03-31';
+const SECOND_END = '2024-05-31';
+
+let cluster: TestCluster;
+let p: TestPipeline;
+/** Every time one of the two consumers joined the group, by consumer index. */
+const joins: Array<{ consumer: number; at: number; partitions: number }> = [];
+
+beforeAll(async () => {
+  cluster = await startTestCluster(3);
+  // The consumers' own log lines say when they (re)join the group and with what assignment.
+  const lines = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      for (const line of chunk.toString().split('\n')) {
+        if (!line.includes('joined consumer group')) continue;
+        const entry = JSON.parse(line) as { consumer: number; assignment: Record<string, number[]> };
+        joins.push({ consumer: entry.consumer, at: Date.now(), partitions: Object.values(entry.assignment).flat().length });
+      }
+      done();
+    },
+  });
+  const logger = pino({ level: 'info' }, lines);
+  p = await startPipeline(cluster.brokers, { consumers: 2, sessionTimeoutMs: SESSION_TIMEOUT_MS, metadataMaxAgeMs: 3_000, logger });
+});
+/** Streams still running when a test fails: stopped before the pipeline, or they would outlive it. */
+const running = new Set<Stream>();
+afterAll(async () => {
+  await Promise.all([...running].map((s) => s.stop().catch(() => undefined)));
+  await p?.stop();
+  await cluster?.stop();
+});
+
+interface Stream {
+  acknowledged(): number;
+  stop(): Promise<ProduceResult>;
+}
+
+/** A paced load-generator stream with acks=all (the load generator's only mode), stopped on demand. */
+function stream(seed: number, endDay: string): Stream {
+  let acknowledged = 0;
+  const abort = new AbortController();
+  const run = produce(
+    p.kafka,
+    { count: PLANNED, days: 7, endDay, services: 20, seed, lateFraction: 0.05, duplicateFraction: 0.02, invalidFraction: 0.001, rate: RATE },
+    (progress) => (acknowledged = progress.acknowledged),
+    abort.signal,
+  );
+  run.catch(() => undefined); // awaited in stop(); a failed send is reported there
+  const handle: Stream = {
+    acknowledged: () => acknowledged,
+    stop: async () => {
+      abort.abort();
+      running.delete(handle);
+      return run;
+    },
+  };
+  running.add(handle);
+  return handle;
+}
+
+/** An admin request retried until the cluster answers it: right after a broker loss, one may hit the dead node. */
+const settled = <T>(what: string, request: () => Promise<T>): Promise<T> => waitFor(what, async () => [await request()] as const, 60_000, 250).then(([value]) => value);
+const committed = () => settled('the committed offsets', async () => (await consumerLag(p.admin, INGEST_GROUP_ID, SOURCE_TOPICS)).reduce((n, l) => n + l.committed, 0));
+/** Waits until the consumers have committed `more` messages beyond what they had, i.e. they are moving. */
+async function progressed(what: string, more: number): Promise<void> {
+  const from = await committed();
+  await waitFor(`${what}: ${more} more messages committed`, async () => (await committed()) >= from + more, 300_000, 250);
+}
+const replicated = () => waitFor('every replica back in sync', () => replicasInSyncEverywhere(p.admin, [...SOURCE_TOPICS, '__consumer_offsets']), 120_000, 500);
+
+it('loses and doubles nothing through a leader SIGKILL, a broker outage, added partitions and rebalances of two workers', async () => {
+  const timeline: Array<Record<string, unknown>> = [];
+  const mark = (event: string, extra: Record<string, unknown> = {}) => timeline.push({ event, at: new Date().toISOString(), ...extra });
+
+  // The pipeline created its topics replicated as suits three brokers.
+  const [status] = (await p.admin.fetchTopicMetadata({ topics: [TOPICS.notificationStatus] })).topics;
+  expect(status?.partitions.map((x) => x.replicas.length)).toEqual([3, 3, 3, 3, 3, 3]);
+  const configs = await p.admin.describeConfigs({ resources: [{ type: 2, name: TOPICS.notificationStatus, configNames: ['min.insync.replicas'] }], includeSynonyms: false });
+  expect(configs.resources[0]?.configEntries[0]?.configValue).toBe('2');
+  await waitFor('both workers to own partitions', async () => (await groupAssignments(p.admin, INGEST_GROUP_ID)).filter((a) => Object.keys(a).length > 0).length === 2, 300_000, 500);
+
+  const first = stream(7, FIRST_END);
+  await progressed('the stream flows', 5_000);
+
+  // 1. The leader of the busiest partitions (the status topic's) dies without a controlled shutdown.
+  const victim = await settled('the busiest leader', () => busiestLeader(p.admin, TOPICS.notificationStatus));
+  mark('kill', { node: victim.nodeId, leads: victim.partitions, acknowledged: first.acknowledged(), committed: await committed() });
+  const joinsBeforeLoss = joins.length;
+  await cluster.kill(victim.nodeId);
+  await progressed('consuming after the leader died', 10_000);
+  mark('consuming without the dead leader', { acknowledged: first.acknowledged(), committed: await committed() });
+  await cluster.startNode(victim.nodeId);
+  await replicated();
+  mark('killed node back in sync');
+
+  // 2. The group's coordinator stops for longer than the session timeout, then comes back.
+  const coordinator = await settled('the group coordinator', () => groupCoordinator(p.admin, INGEST_GROUP_ID));
+  mark('stop coordinator', { node: coordinator, acknowledged: first.acknowledged() });
+  await cluster.stopNode(coordinator);
+  await new Promise((r) => setTimeout(r, SESSION_TIMEOUT_MS + 4_000));
+  await progressed('consuming while the coordinator is away', 5_000);
+  await cluster.startNode(coordinator);
+  await replicated();
+  mark('coordinator back in sync', { acknowledged: first.acknowledged(), committed: await committed() });
+  // The broker losses made both workers join the group again, and both own partitions after it.
+  const rejoined = new Set(joins.slice(joinsBeforeLoss).map((j) => j.consumer));
+  expect([...rejoined].sort()).toEqual([0, 1]);
+  await waitFor('both workers to own partitions after the losses', async () => (await groupAssignments(p.admin, INGEST_GROUP_ID)).filter((a) => Object.keys(a).length > 0).length === 2, 300_000, 500);
+
+  // 3. The event topics grow while the pipeline runs; a second stream fills every partition.
+  const joinsBeforeGrowth = joins.length;
+  await settled('partitions added', () => p.admin.createPartitions({ topicPartitions: GROWN_TOPICS.map((topic) => ({ topic, count: GROWN })) }));
+  await waitFor('every node to know the new partitions', async () => {
+    const { topics } = await p.admin.fetchTopicMetadata({ topics: [...GROWN_TOPICS] });
+    return topics.every((t) => t.partitions.length === GROWN && t.partitions.every((x) => x.leader >= 0));
+  }, 60_000, 250);
+  mark('partitions added', { acknowledged: first.acknowledged() });
+  const second = stream(8, SECOND_END);
+  await waitFor('the new partitions to be consumed', async () => {
+    const lag = await consumerLag(p.admin, INGEST_GROUP_ID, [TOPICS.notificationStatus]);
+    return lag.filter((l) => l.partition >= 6 && l.committed > 0).length === GROWN - 6;
+  }, 300_000, 500);
+  mark('new partitions consumed', { acknowledged: second.acknowledged() });
+  await progressed('both streams flowing', 5_000);
+
+  const firstRun = await first.stop();
+  const secondRun = await second.stop();
+  const producedAt = Date.now();
+  mark('streams stopped', { first: firstRun.acknowledged, second: secondRun.acknowledged });
+  await p.waitForLagZero(180_000);
+  await p.waitForFacts(producedAt, 180_000);
+  mark('drained');
+
+  const lag = await settled('the lag', () => consumerLag(p.admin, INGEST_GROUP_ID, SOURCE_TOPICS));
+  const assignments = await settled('the assignments', () => groupAssignments(p.admin, INGEST_GROUP_ID));
+  const reports = [];
+  for (const [run, end] of [[firstRun, FIRST_END], [secondRun, SECOND_END]] as const) {
+    const start = run.tally.options.firstDay;
+    reports.push({
+      run,
+      start,
+      end,
+      stats: await p.get(`/platform-stats?start_date=${start}&end_date=${end}`),
+      volumes: await p.get(`/platform-stats/daily-volumes-report?start_date=${start}&end_date=${end}`),
+    });
+  }
+  // Where a difference would come from: what Kafka holds against what it acknowledged, and the
+  // notifications in the raw layer against the ones the tally counted (test keys included).
+  const inKafka: Record<string, number> = {};
+  for (const topic of [...SOURCE_TOPICS, ...DLQ_TOPICS]) {
+    inKafka[topic] = (await settled('end offsets', () => p.admin.fetchTopicOffsets(topic))).reduce((n, o) => n + Number(o.high) - Number(o.low), 0);
+  }
+  const acknowledged = Object.fromEntries(SOURCE_TOPICS.map((t) => [t, (firstRun.tally.messages.byTopic[t] ?? 0) + (secondRun.tally.messages.byTopic[t] ?? 0)]));
+  const raw = [];
+  for (const r of reports) {
+    const [row] = await queryRows<{ n: string }>(
+      p.ch.client,
+      "SELECT uniqExact(notification_id) AS n FROM notification_events WHERE toDate(created_at, 'Europe/London') BETWEEN {start: Date} AND {end: Date}",
+      { start: r.start, end: r.end },
+    );
+    raw.push({ range: [r.start, r.end], inRawLayer: Number(row?.n), tallied: r.run.tally.notifications.counted + r.run.tally.notifications.test });
+  }
+  mkdirSync('../test-artifacts', { recursive: true });
+  writeFileSync('../test-artifacts/cluster.json', JSON.stringify({ timeline, joins, inKafka, acknowledged, invalid: firstRun.tally.invalid.total + secondRun.tally.invalid.total, raw, produced: reports.map((r) => r.run.tally.messages) }, null, 2));
+  // acks=all on three replicas with two in sync: every acknowledged message is still in Kafka
+  // (more where a retried send was written twice), through the SIGKILL and the outage.
+  for (const topic of SOURCE_TOPICS) expect(inKafka[topic], topic).toBeGreaterThanOrEqual(acknowledged[topic] ?? 0);
+
+  // The stream was stopped, never finished, and it outlived every failure.
+  expect(firstRun.aborted).toBe(true);
+  expect(secondRun.aborted).toBe(true);
+  // The new partitions were read by the running workers, without a restart: the growth made
+  // them join again, and every partition of the grown topics is now owned and fully committed.
+  expect(joins.length).toBeGreaterThan(joinsBeforeGrowth);
+  const owned = assignments.flatMap((a) => a[TOPICS.notificationStatus] ?? []).sort((a, b) => a - b);
+  expect(owned).toEqual(Array.from({ length: GROWN }, (_, i) => i));
+  expect(assignments.filter((a) => Object.keys(a).length > 0)).toHaveLength(2);
+  expect(lag.every((l) => l.lag === 0)).toBe(true);
+  expect(lag.filter((l) => l.topic === TOPICS.notificationStatus && l.partition >= 6).every((l) => l.committed > 0)).toBe(true);
+  // Lost or doubled notifications, statuses or units would each move one of these numbers.
+  for (const r of reports) {
+    expect(r.stats.statusCode).toBe(200);
+    expect(r.stats.json()).toEqual(expectedPlatformStats(r.run.tally, r.start, r.end));
+    expect(r.volumes.json()).toEqual(expectedDailyVolumes(r.run.tally, r.start, r.end));
+  }
+}, 900_000);
