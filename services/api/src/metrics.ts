@@ -15,6 +15,12 @@ export const httpMetrics = {
     labelNames: ['reason'] as const,
     registers: [metricsRegistry],
   }),
+  reportCache: new Counter({
+    name: 'notify_stats_report_cache_requests_total',
+    help: 'Report requests by what the cache did: hit (current rendering), stale (previous rendering sent while the new one computes), miss (computed while the asker waited)',
+    labelNames: ['outcome'] as const,
+    registers: [metricsRegistry],
+  }),
   apiKeyLoads: new Counter({
     name: 'notify_stats_http_api_key_loads_total',
     help: 'Reads of the active API keys from ClickHouse (at most one per cache period, whatever the traffic)',

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ReportCache, type Render } from '../src/http/report-cache.ts';
 import { RenderedReport } from '../src/http/rendered-report.ts';
 import { get, insert, openTestApp, smsFact, type TestApp } from './helpers.ts';
+import { metricsRegistry } from '@notify-stats/runtime';
 
 const SERVICE = 'b0000000-0000-4000-8000-000000000001';
 const URL = '/platform-stats/daily-volumes-report?start_date=2024-04-01&end_date=2024-04-30';
@@ -49,6 +50,21 @@ describe('platform report cache (through the app and the engine)', () => {
     expect(await smsTotal()).toEqual({ total: 7, asOf: '2024-05-01T00:00:00.000Z' });
     await appCache.warm();
     expect(await smsTotal()).toEqual({ total: 12, asOf: '2024-05-02T00:00:00.000Z' });
+  });
+
+  it('counts hits, stale answers and misses for the operations port', async () => {
+    const count = async (outcome: string) => {
+      const metric = await metricsRegistry.getSingleMetric('notify_stats_report_cache_requests_total')?.get();
+      return metric?.values.find((v) => v.labels.outcome === outcome)?.value ?? 0;
+    };
+    const url = '/platform-stats/daily-volumes-report?start_date=2024-03-01&end_date=2024-03-31';
+    const [hits, stale, misses] = [await count('hit'), await count('stale'), await count('miss')];
+    await smsTotal(url); // never held: computed while this request waits
+    await smsTotal(url); // held, current
+    version = 'v3';
+    await smsTotal(url); // held, but the facts moved: the old rendering goes out
+    await appCache.warm();
+    expect([(await count('hit')) - hits, (await count('stale')) - stale, (await count('miss')) - misses]).toEqual([1, 1, 1]);
   });
 
   it('keeps JSON and CSV of one URL apart', async () => {

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import type { Coding } from './content-coding.ts';
 import type { RenderedReport } from './rendered-report.ts';
+import { httpMetrics } from '../metrics.ts';
 
 /** Renders a report from the facts as they are now, under the watermark read before them. */
 export type Render = (asOf: string | null) => Promise<RenderedReport>;
@@ -68,8 +69,12 @@ export class ReportCache {
     const { freshness, asOf } = await this.freshness();
     const entry = this.lru.get(key);
     if (entry) entry.wanted = true;
-    if (entry?.freshness === freshness) return entry.report;
+    if (entry?.freshness === freshness) {
+      httpMetrics.reportCache.inc({ outcome: 'hit' });
+      return entry.report;
+    }
     const computed = this.compute(key, freshness, asOf, render);
+    httpMetrics.reportCache.inc({ outcome: entry ? 'stale' : 'miss' });
     if (!entry) return computed;
     computed.catch((err: unknown) => this.opts.onError?.(err));
     return entry.report;
