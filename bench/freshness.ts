@@ -1,22 +1,42 @@
 // Freshness under load: the whole pipeline in this process, the load generator at a steady rate,
 // and a reader polling a report's X-Data-As-Of. For instants t sampled during the load, the delay is
 // the time at which X-Data-As-Of first passed t, minus t: how long an event produced at t waits
-// before every report includes it.
+// before every report includes it. With --backfill-year N, a financial year of N notifications a
+// day of history is in the raw layer and its repair (`rollup --from --to` over the year) runs
+// while the load does: freshness while a year is backfilled.
 import { createKafka } from '@notify-stats/kafka';
 import { produce } from '@notify-stats/loadgen';
 import { createLogger } from '@notify-stats/runtime';
 import { startTestBroker } from '../test/support/broker.ts';
 import { startPipeline } from '../test/support/pipeline.ts';
+import { insertNotifications, withoutChangeLog } from './history.ts';
 import { benchArgs, load, log, machine, percentile, round, sleep, writeResult } from './lib.ts';
 
-const args = benchArgs({ rate: { type: 'string' }, seconds: { type: 'string' } });
+const args = benchArgs({ rate: { type: 'string' }, seconds: { type: 'string' }, 'backfill-year': { type: 'string' } });
 const RATE = Number(args.rate ?? 10_000);
-const SECONDS = Number(args.seconds ?? (args.quick ? 10 : 60));
+// The issue asks for at least 5 minutes sustained.
+const SECONDS = Number(args.seconds ?? (args.quick ? 10 : 300));
+const YEAR_PER_DAY = Number(args['backfill-year'] ?? 0);
+const YEAR = { start: '2023-04-01', end: '2024-03-31', days: 366 };
 
 const loadAtStart = load();
 const broker = await startTestBroker();
 const p = await startPipeline(broker.brokers);
-log(`freshness: ${RATE} events/s for ${SECONDS} s`);
+if (YEAR_PER_DAY > 0) {
+  await withoutChangeLog(p.ch.client, () =>
+    insertNotifications(
+      p.ch.client,
+      `toDate('${YEAR.start}') + intDiv(number, ${YEAR_PER_DAY})`,
+      YEAR_PER_DAY * YEAR.days,
+      `toDateTime64(toDate('${YEAR.start}') + intDiv(number, ${YEAR_PER_DAY}), 6, 'Europe/London')`,
+      82_800_000,
+    ),
+  );
+  log(`history: ${YEAR_PER_DAY * YEAR.days} notifications over ${YEAR.days} days`);
+}
+log(`freshness: ${RATE} events/s for ${SECONDS} s${YEAR_PER_DAY ? ', while the year is repaired' : ''}`);
+const backfillStarted = performance.now();
+const backfill = YEAR_PER_DAY > 0 ? p.rollups.backfill(YEAR.start, YEAR.end).then(() => Math.round(performance.now() - backfillStarted)) : Promise.resolve(null);
 const samples: number[] = [];
 const seen: Array<{ at: number; asOf: number }> = [];
 let producing = true;
@@ -42,6 +62,7 @@ const run = await produce(createKafka(broker.brokers, 'bench-freshness', logger)
 clearInterval(sampler);
 producing = false;
 await reader;
+const backfillMs = await backfill;
 const delays = samples
   .map((t) => {
     const first = seen.find((s) => s.asOf >= t);
@@ -53,10 +74,11 @@ const result = {
   machine: machine(),
   load_at_start: loadAtStart,
   input: { rate: RATE, seconds: SECONDS, produced: run.acknowledged, achieved_rate: round(run.messagesPerSecond) },
+  backfill: YEAR_PER_DAY > 0 ? { range: YEAR, notifications_per_day: YEAR_PER_DAY, repair_ms: backfillMs, finished_before_load_ended: backfillMs !== null && backfillMs < SECONDS * 1000 } : null,
   samples: delays.length,
   freshness_ms: { p50: percentile(delays, 50), p95: percentile(delays, 95), p99: percentile(delays, 99), max: delays.at(-1) ?? null },
 };
-writeResult(`freshness${args.quick ? '.quick' : ''}`, result);
+writeResult(`freshness${YEAR_PER_DAY ? '-backfill' : ''}${args.quick ? '.quick' : ''}`, result);
 log(JSON.stringify(result.freshness_ms));
 await p.stop();
 await broker.stop();

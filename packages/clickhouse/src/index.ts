@@ -2,7 +2,6 @@ export { openClickhouse, queryRows, assertExactIntegers, PrecisionLostError, CLI
 export { migrate, loadMigrations, splitStatements, type Migration, type MigrateResult } from './migrate.ts';
 export {
   renderForTopology,
-  stagingTableSql,
   clusterSettings,
   topologyFromEnv,
   localTableName,

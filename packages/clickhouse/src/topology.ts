@@ -26,34 +26,21 @@
  *   sharded by `cityHash64(inbound_sms_id)`: all events of one message meet on one shard.
  * - **Replicated everywhere** (one replication group that every node joins, i.e. one shard with
  *   all nodes as replicas): the fact tables, the reference data and the bookkeeping tables. They
- *   are small next to the raw layer. A day is published with `ALTER TABLE fact REPLACE PARTITION`,
- *   which on a ReplicatedMergeTree is one replicated operation: every node swaps the day
- *   atomically, and the api reads facts and reference data locally on whatever node it talks to.
+ *   are small next to the raw layer. The rollups write each fact table once per cycle, as one
+ *   block with a deduplication token, which replication deduplicates on every replica (see
+ *   services/rollups/README.md); the api reads facts and reference data locally.
  *   Their Keeper path uses the literal shard name `all` instead of `{shard}`, so the
  *   `{replica}` macro must be unique across the whole cluster (e.g. the host name).
  *
- * How the rollups run against this (the SQL in services/rollups does not change):
- * - `INSERT INTO <staging> SELECT ... FROM (SELECT notification_id, argMax(...) FROM
- *   notification_events WHERE created_day = {day} GROUP BY notification_id)`: the inner query reads
- *   the Distributed table. That is correct even without the sharding (the initiator merges the
- *   argMax states of every shard); because a notification lives on one shard the shards return
- *   finished groups and the initiator only does the outer GROUP BY. `distributed_group_by_no_merge`
- *   would also be correct, for the same reason, but is not needed. The reference data the query
- *   joins (`ref_letter_rates`, `ref_sms_rates`) is replicated everywhere, so it is read locally.
- * - The staging table is a plain, non-replicated MergeTree on the node the rollups talk to, with
- *   the fact table's columns, partition key and ORDER BY (`stagingTableSql` below);
- *   `REPLACE PARTITION ... FROM` a non-replicated table into a replicated one is allowed: the other
- *   replicas fetch the new parts from the node that ran it. `CREATE TABLE x AS fact` alone would
- *   copy the Replicated engine and its Keeper path, i.e. try to join the fact table's replication
- *   group. The staging table, the INSERT and the REPLACE PARTITION must therefore all run on one
- *   node: the rollups' CLICKHOUSE_URL must name one node, not a load balancer.
- * - `clusterSettings()` lists the query settings the cluster needs (foreground Distributed inserts
- *   so that "the rows are visible before the dirty mark" still holds, co-sharded IN subqueries,
- *   replicas chosen in one order by every process, REPLACE PARTITION waiting for all replicas).
+ * How the rollups run against this: the change logs and the counted snapshots are sharded by
+ * notification like the raw layer (their views fire on the shard of the insert); a cycle reads
+ * them through their Distributed tables and stages its work in replicated tables, so any node
+ * can apply it. `clusterSettings()` lists the query settings the cluster needs.
  *
  * `renderForTopology` is a pure function of the statement text: single-node output is the input,
  * byte for byte, and a statement this module cannot place (a new table without a PLACEMENT entry,
- * an ALTER, a non-MergeTree engine) is refused in cluster mode rather than guessed.
+ * an ALTER, a non-MergeTree engine) is refused in cluster mode rather than guessed. `DROP TABLE IF
+ * EXISTS` is rendered ON CLUSTER (both tables of a sharded one).
  */
 import type { ClickHouseSettings } from '@clickhouse/client';
 
@@ -325,24 +312,6 @@ export function renderForTopology(statement: string, topology: Topology): string
   );
 }
 
-/**
- * DDL of a rollup run's staging copy of a fact table. Single node: `CREATE TABLE x AS fact`, as
- * today. Cluster: a plain MergeTree on this node only (no ON CLUSTER, no Keeper path), with the
- * fact table's columns, engine, partition key and ORDER BY taken from its migration statement,
- * so that `REPLACE PARTITION ... FROM` accepts it.
- */
-export function stagingTableSql(staging: string, factTable: string, topology: Topology, statements: readonly string[] = []): string {
-  if (!IDENT.test(staging) || !IDENT.test(factTable)) throw new Error(`unsafe identifier ${staging} / ${factTable}`);
-  if (topology.kind === 'single') return `CREATE TABLE IF NOT EXISTS ${staging} AS ${factTable}`;
-  const create = statements.find((s) => {
-    const head = CREATE_TABLE.exec(s.trim());
-    return head?.[2] === factTable;
-  });
-  if (!create) throw new Error(`no CREATE TABLE ${factTable} among the migration statements given`);
-  const p = parseCreateTable(create.trim());
-  const engine = p.engineArgs ? `${p.engine}(${p.engineArgs})` : p.engine;
-  return `CREATE TABLE IF NOT EXISTS ${staging} AS ${factTable} ENGINE = ${engine} ${p.rest.trim().replace(/\s+/g, ' ')}`;
-}
 
 /**
  * Query settings a cluster needs, for every client of it (`{}` on a single node):

@@ -13,17 +13,23 @@ import { LETTER_EVENT_ROW } from './rows.ts';
 const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/', import.meta.url));
 
 // Written by hand from migrations/*.sql.
-const MIGRATION_NAMES = ['0001_raw_layer', '0002_reference_data', '0003_facts', '0004_pipeline_state'];
+const MIGRATION_NAMES = ['0001_raw_layer', '0002_reference_data', '0003_facts', '0004_pipeline_state', '0005_incremental_rollups'];
 const EXPECTED_TABLES = [
+  'counted_despatches',
+  'counted_notifications',
   'day_builds',
+  'despatch_changes',
   'dirty_days',
   'fact_billing',
   'fact_letter_despatch',
   'fact_notification_status',
   'inbound_sms',
   'letter_despatches',
+  'letter_despatches_mv',
   'letter_events',
   'letter_events_mv',
+  'notification_changes',
+  'notification_changes_mv',
   'notification_events',
   'pipeline_state',
   'ref_annual_billing',
@@ -32,6 +38,12 @@ const EXPECTED_TABLES = [
   'ref_organisations',
   'ref_services',
   'ref_sms_rates',
+  'rollup_cycles',
+  'rollup_staged_billing',
+  'rollup_staged_despatch',
+  'rollup_staged_despatches',
+  'rollup_staged_snapshots',
+  'rollup_staged_status',
   'schema_migrations',
 ];
 
@@ -69,14 +81,14 @@ describe('loadMigrations', () => {
   it('finds the numbered files in order with their statements and checksums', () => {
     const ms = loadMigrations();
     expect(ms.map((m) => m.name)).toEqual(MIGRATION_NAMES);
-    expect(ms.map((m) => m.version)).toEqual([1, 2, 3, 4]);
+    expect(ms.map((m) => m.version)).toEqual([1, 2, 3, 4, 5]);
     // Statement counts per file, counted by hand.
-    expect(ms.map((m) => m.statements.length)).toEqual([5, 6, 3, 3]);
+    expect(ms.map((m) => m.statements.length)).toEqual([5, 6, 3, 3, 18]);
     for (const m of ms) {
       const sql = readFileSync(path.join(MIGRATIONS_DIR, `${m.name}.sql`), 'utf8');
       expect(m.checksum).toBe(createHash('sha256').update(sql).digest('hex'));
       for (const s of m.statements) {
-        expect(s).toMatch(/^CREATE (TABLE|MATERIALIZED VIEW) IF NOT EXISTS /);
+        expect(s).toMatch(/^(CREATE (TABLE|MATERIALIZED VIEW) IF NOT EXISTS|DROP TABLE IF EXISTS) /);
         expect(s).not.toMatch(/;\s*$/);
         expect(s).not.toMatch(/^\s*--/m);
       }
@@ -99,6 +111,7 @@ describe('migrate on a fresh engine', () => {
       [2, '0002_reference_data'],
       [3, '0003_facts'],
       [4, '0004_pipeline_state'],
+      [5, '0005_incremental_rollups'],
     ]);
     const files = loadMigrations();
     expect(rows.map((r) => r.checksum)).toEqual(files.map((m) => m.checksum));
@@ -110,7 +123,7 @@ describe('migrate on a fresh engine', () => {
     expect(result).toEqual({ applied: [], skipped: MIGRATION_NAMES });
     expect(await schema()).toEqual(before);
     // No second record of any migration.
-    expect(await recorded()).toHaveLength(4);
+    expect(await recorded()).toHaveLength(5);
   });
 
   it('every statement of every migration can run again directly (idempotent DDL)', async () => {
@@ -121,7 +134,7 @@ describe('migrate on a fresh engine', () => {
       }
     }
     expect(await schema()).toEqual(before);
-    expect(await recorded()).toHaveLength(4);
+    expect(await recorded()).toHaveLength(5);
   });
 
   it('the tables accept rows after migrating (the materialized view feeds letter_events)', async () => {
@@ -156,7 +169,7 @@ describe('migrate on a fresh engine', () => {
     await expect(migrate(ch.client, tampered)).rejects.toThrow(/0002_reference_data/);
     await expect(migrate(ch.client, tampered)).rejects.toThrow(/changed/);
     expect(await schema()).toEqual(before);
-    expect(await recorded()).toHaveLength(4);
+    expect(await recorded()).toHaveLength(5);
   });
 
   it('a changed statement list with a changed checksum is refused too', async () => {
@@ -179,26 +192,26 @@ describe('migrate on a fresh engine', () => {
     const next: Migration[] = [
       ...loadMigrations(),
       {
-        version: 5,
-        name: '0005_extra',
+        version: 6,
+        name: '0006_extra',
         statements: [
           'CREATE TABLE IF NOT EXISTS extra_a (x UInt8) ENGINE = MergeTree ORDER BY x',
           'CREATE TABLE IF NOT EXISTS extra_b (y String) ENGINE = MergeTree ORDER BY y',
         ],
-        checksum: 'checksum-of-0005',
+        checksum: 'checksum-of-0006',
       },
     ];
-    expect(await migrate(ch.client, next)).toEqual({ applied: ['0005_extra'], skipped: MIGRATION_NAMES });
-    expect(await migrate(ch.client, next)).toEqual({ applied: [], skipped: [...MIGRATION_NAMES, '0005_extra'] });
+    expect(await migrate(ch.client, next)).toEqual({ applied: ['0006_extra'], skipped: MIGRATION_NAMES });
+    expect(await migrate(ch.client, next)).toEqual({ applied: [], skipped: [...MIGRATION_NAMES, '0006_extra'] });
     const names = (await schema()).map((t) => t.name);
     expect(names).toEqual([...EXPECTED_TABLES, 'extra_a', 'extra_b'].sort());
-    expect((await recorded()).map((r) => [Number(r.version), r.name, r.checksum])).toContainEqual([5, '0005_extra', 'checksum-of-0005']);
+    expect((await recorded()).map((r) => [Number(r.version), r.name, r.checksum])).toContainEqual([6, '0006_extra', 'checksum-of-0006']);
   });
 
   it('a migration interrupted half-way is simply run again', async () => {
     const half: Migration = {
-      version: 6,
-      name: '0006_half',
+      version: 7,
+      name: '0007_half',
       statements: [
         'CREATE TABLE IF NOT EXISTS half_a (x UInt8) ENGINE = MergeTree ORDER BY x',
         'CREATE TABLE IF NOT EXISTS half_b (x UInt8) ENGINE = MergeTree ORDER BY x',
@@ -208,7 +221,7 @@ describe('migrate on a fresh engine', () => {
     // The first statement ran, then the process died before the migration was recorded.
     await ch.client.command({ query: half.statements[0] as string });
     const result = await migrate(ch.client, [...loadMigrations(), half]);
-    expect(result.applied).toEqual(['0006_half']);
+    expect(result.applied).toEqual(['0007_half']);
     const names = (await schema()).map((t) => t.name);
     expect(names).toContain('half_a');
     expect(names).toContain('half_b');

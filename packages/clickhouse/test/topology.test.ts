@@ -17,7 +17,6 @@ import {
   columnDefinitions,
   parseCreateTable,
   renderForTopology,
-  stagingTableSql,
   topologyFromEnv,
   type Topology,
 } from '../src/topology.ts';
@@ -25,7 +24,10 @@ import {
 const CLUSTER = 'notify_cluster';
 const cluster: Topology = { kind: 'cluster', cluster: CLUSTER };
 const migrations = loadMigrations();
-const statements = migrations.flatMap((m) => m.statements);
+const allStatements = migrations.flatMap((m) => m.statements);
+// The tables and views; migration 0005 also drops the facts of 0003 before creating them anew.
+const statements = allStatements.filter((s) => s.startsWith('CREATE'));
+const drops = allStatements.filter((s) => s.startsWith('DROP'));
 const rendered = statements.map((s) => renderForTopology(s, cluster));
 const all = rendered.flat();
 
@@ -35,7 +37,12 @@ const SHARD_KEYS: Record<string, string> = {
   letter_events: 'cityHash64(notification_id)',
   letter_despatches: 'cityHash64(notification_id)',
   inbound_sms: 'cityHash64(inbound_sms_id)',
+  notification_changes: 'cityHash64(notification_id)',
+  despatch_changes: 'cityHash64(notification_id)',
+  counted_notifications: 'cityHash64(notification_id)',
+  counted_despatches: 'cityHash64(notification_id)',
 };
+const VIEWS = ['letter_events_mv', 'notification_changes_mv', 'letter_despatches_mv'];
 const all_ = (t: string) => `'/clickhouse/tables/all/{database}/${t}', '{replica}'`;
 const shard_ = (t: string) => `'/clickhouse/tables/{shard}/{database}/${t}_local', '{replica}'`;
 const ENGINES: Record<string, string> = {
@@ -49,9 +56,19 @@ const ENGINES: Record<string, string> = {
   ref_sms_rates: `ReplicatedReplacingMergeTree(${all_('ref_sms_rates')}, version, is_deleted)`,
   ref_letter_rates: `ReplicatedReplacingMergeTree(${all_('ref_letter_rates')}, version, is_deleted)`,
   ref_api_keys: `ReplicatedReplacingMergeTree(${all_('ref_api_keys')}, version, is_deleted)`,
-  fact_notification_status: `ReplicatedMergeTree(${all_('fact_notification_status')})`,
-  fact_billing: `ReplicatedMergeTree(${all_('fact_billing')})`,
-  fact_letter_despatch: `ReplicatedMergeTree(${all_('fact_letter_despatch')})`,
+  fact_notification_status: `ReplicatedSummingMergeTree(${all_('fact_notification_status')})`,
+  fact_billing: `ReplicatedSummingMergeTree(${all_('fact_billing')})`,
+  fact_letter_despatch: `ReplicatedSummingMergeTree(${all_('fact_letter_despatch')})`,
+  notification_changes: `ReplicatedMergeTree(${shard_('notification_changes')})`,
+  despatch_changes: `ReplicatedMergeTree(${shard_('despatch_changes')})`,
+  counted_notifications: `ReplicatedReplacingMergeTree(${shard_('counted_notifications')}, version)`,
+  counted_despatches: `ReplicatedReplacingMergeTree(${shard_('counted_despatches')}, version)`,
+  rollup_staged_snapshots: `ReplicatedMergeTree(${all_('rollup_staged_snapshots')})`,
+  rollup_staged_despatches: `ReplicatedMergeTree(${all_('rollup_staged_despatches')})`,
+  rollup_staged_status: `ReplicatedMergeTree(${all_('rollup_staged_status')})`,
+  rollup_staged_billing: `ReplicatedMergeTree(${all_('rollup_staged_billing')})`,
+  rollup_staged_despatch: `ReplicatedMergeTree(${all_('rollup_staged_despatch')})`,
+  rollup_cycles: `ReplicatedReplacingMergeTree(${all_('rollup_cycles')}, updated_at)`,
   dirty_days: `ReplicatedReplacingMergeTree(${all_('dirty_days')}, marked_at)`,
   day_builds: `ReplicatedReplacingMergeTree(${all_('day_builds')}, started_at)`,
   pipeline_state: `ReplicatedReplacingMergeTree(${all_('pipeline_state')}, updated_at)`,
@@ -85,18 +102,17 @@ describe('single node: the statements run as written', () => {
     expect(renderForTopology('anything at all; even not SQL', { kind: 'single' })).toEqual(['anything at all; even not SQL']);
   });
 
-  it('the staging copy is CREATE TABLE ... AS the fact table, as before', () => {
-    expect(stagingTableSql('_staging_x_fact_billing', 'fact_billing', SINGLE_NODE)).toBe(
-      'CREATE TABLE IF NOT EXISTS _staging_x_fact_billing AS fact_billing',
-    );
+  it('needs no cluster settings', () => {
     expect(clusterSettings(SINGLE_NODE)).toEqual({});
+    for (const s of drops) expect(renderForTopology(s, SINGLE_NODE)).toEqual([s]);
   });
 });
 
 describe('placement', () => {
   it('places every table and view the migrations create, and schema_migrations, and nothing else', () => {
-    const created = statements.map(nameOf).sort();
-    expect(created).toEqual([...TABLES, 'letter_events_mv'].sort());
+    // 0003 and 0005 both create the fact tables (0005 drops them first).
+    const created = [...new Set(statements.map(nameOf))].sort();
+    expect(created).toEqual([...TABLES, ...VIEWS].sort());
     expect(Object.keys(PLACEMENT).sort()).toEqual([...created, 'schema_migrations'].sort());
   });
 
@@ -105,16 +121,16 @@ describe('placement', () => {
     expect(Object.fromEntries(sharded)).toEqual(SHARD_KEYS);
     const replicated = Object.entries(PLACEMENT).flatMap(([t, p]) => (p.kind === 'replicated' ? [t] : []));
     expect(replicated.sort()).toEqual([...TABLES.filter((t) => !(t in SHARD_KEYS)), 'schema_migrations'].sort());
-    expect(PLACEMENT.letter_events_mv?.kind).toBe('view');
+    for (const v of VIEWS) expect(PLACEMENT[v]?.kind).toBe('view');
   });
 });
 
 describe('cluster rendering of every migration statement', () => {
   it('gives a local table per statement, plus a Distributed table per sharded table', () => {
-    expect(statements).toHaveLength(17);
-    expect(all).toHaveLength(17 + Object.keys(SHARD_KEYS).length);
+    expect(statements).toHaveLength(32);
+    expect(all).toHaveLength(32 + Object.keys(SHARD_KEYS).length);
     expect([...byName.keys()].sort()).toEqual(
-      [...TABLES.map((t) => (t in SHARD_KEYS ? `${t}_local` : t)), ...Object.keys(SHARD_KEYS), 'letter_events_mv'].sort(),
+      [...TABLES.map((t) => (t in SHARD_KEYS ? `${t}_local` : t)), ...Object.keys(SHARD_KEYS), ...VIEWS].sort(),
     );
   });
 
@@ -183,8 +199,8 @@ describe('cluster rendering of every migration statement', () => {
     const onCluster = await calls(cluster);
     expect(onCluster.result).toEqual(single.result);
     expect(onCluster.inserts).toEqual(single.inserts);
-    expect(single.commands.slice(1)).toEqual(statements);
-    expect(onCluster.commands.slice(1)).toEqual(all);
+    expect(single.commands.slice(1)).toEqual(allStatements);
+    expect(onCluster.commands.slice(1)).toEqual(allStatements.flatMap((s) => renderForTopology(s, cluster)));
     expect(onCluster.commands[0]).toMatch(
       new RegExp(`^CREATE TABLE IF NOT EXISTS schema_migrations ON CLUSTER ${CLUSTER}\\s`),
     );
@@ -204,7 +220,13 @@ describe('cluster rendering of every migration statement', () => {
     expect(() => renderForTopology('CREATE TABLE IF NOT EXISTS mystery (x UInt8) ENGINE = MergeTree ORDER BY x', t)).toThrow(
       /mystery has no placement/,
     );
-    expect(() => renderForTopology('ALTER TABLE fact_billing ADD COLUMN x UInt8', t)).toThrow(/CREATE TABLE and CREATE MATERIALIZED VIEW only/);
+    expect(() => renderForTopology('ALTER TABLE fact_billing ADD COLUMN x UInt8', t)).toThrow(/CREATE TABLE, CREATE MATERIALIZED VIEW and DROP TABLE IF EXISTS only/);
+    expect(renderForTopology('DROP TABLE IF EXISTS fact_billing', t)).toEqual([`DROP TABLE IF EXISTS fact_billing ON CLUSTER ${CLUSTER} SYNC`]);
+    expect(renderForTopology('DROP TABLE IF EXISTS notification_events', t)).toEqual([
+      `DROP TABLE IF EXISTS notification_events ON CLUSTER ${CLUSTER} SYNC`,
+      `DROP TABLE IF EXISTS notification_events_local ON CLUSTER ${CLUSTER} SYNC`,
+    ]);
+    expect(() => renderForTopology('DROP TABLE IF EXISTS mystery', t)).toThrow(/mystery has no placement/);
     expect(() => renderForTopology('CREATE TABLE IF NOT EXISTS dirty_days (x UInt8) ENGINE = Memory', t)).toThrow(/engine Memory/);
     expect(() => renderForTopology('CREATE TABLE IF NOT EXISTS dirty_days AS day_builds', t)).toThrow(/must list its columns/);
     expect(() =>
@@ -228,12 +250,7 @@ describe('cluster rendering of every migration statement', () => {
     expect(topologyFromEnv({ CLICKHOUSE_CLUSTER: 'c1', CLICKHOUSE_URL: 'http://h:8123' })).toEqual({ kind: 'cluster', cluster: 'c1' });
   });
 
-  it('makes the staging copy a plain local MergeTree with the fact table storage clause', () => {
-    expect(stagingTableSql('_staging_r_fact_billing', 'fact_billing', cluster, statements)).toBe(
-      'CREATE TABLE IF NOT EXISTS _staging_r_fact_billing AS fact_billing ENGINE = MergeTree PARTITION BY day ' +
-        'ORDER BY (day, service_id, notification_type, provider, rate_multiplier, international, rate, postage, sheets, template_id)',
-    );
-    expect(() => stagingTableSql('_s', 'fact_billing', cluster)).toThrow(/no CREATE TABLE fact_billing/);
+  it('asks for the settings a cluster needs', () => {
     expect(clusterSettings(cluster)).toMatchObject({ distributed_foreground_insert: 1, distributed_product_mode: 'local' });
   });
 });
@@ -259,7 +276,7 @@ describe('on the embedded engine', () => {
 
   it('single-node rendering still migrates a fresh engine, and the view feeds letter_events', async () => {
     expect(await migrate(ch.client, loadMigrations(), SINGLE_NODE)).toEqual({ applied: migrations.map((m) => m.name), skipped: [] });
-    expect(await tables()).toEqual([...TABLES, 'letter_events_mv', 'schema_migrations'].sort());
+    expect(await tables()).toEqual([...TABLES, ...VIEWS, 'schema_migrations'].sort());
     expect(await migrate(ch.client)).toEqual({ applied: [], skipped: migrations.map((m) => m.name) });
   });
 
@@ -268,7 +285,7 @@ describe('on the embedded engine', () => {
       const [row] = await queryRows<{ f: string }>(ch.client, 'SELECT formatQuery({q: String}) AS f', { q: s });
       const f = row?.f ?? '';
       expect(f, s).toMatch(new RegExp(`ON CLUSTER ${CLUSTER}`));
-      expect(f).toMatch(/ENGINE = (Replicated\w*MergeTree|Distributed)\(|TO letter_events_local/);
+      expect(f).toMatch(/ENGINE = (Replicated\w*MergeTree|Distributed)\(|TO \w+_local/);
     }
     // The check has teeth: a broken statement does not parse.
     await expect(
@@ -288,12 +305,12 @@ describe('on the embedded engine', () => {
     await expect(queryRows(ch.client, 'SELECT 1 SETTINGS no_such_setting_here = 1')).rejects.toThrow();
   });
 
-  it('runs the cluster schema with replication stripped: the view fills letter_events_local, staging swaps a day in', async () => {
+  it('runs the cluster schema with replication stripped: the view fills letter_events_local, a fact write sums', async () => {
     await ch.client.command({ query: 'CREATE DATABASE IF NOT EXISTS cluster_sim' });
     await ch.client.command({ query: 'USE cluster_sim' });
     try {
-      for (const [i] of statements.entries()) {
-        const [local] = rendered[i] ?? [];
+      for (const s of allStatements) {
+        const [local] = renderForTopology(s, cluster);
         await ch.client.command({ query: decluster(local ?? '') });
       }
       await ch.client.insert({
@@ -307,17 +324,12 @@ describe('on the embedded engine', () => {
       );
       expect(letters.map((r) => [Number(r.n), r.postage])).toEqual([[1, 'second']]);
 
-      // The cluster staging DDL builds a table that REPLACE PARTITION accepts.
-      await ch.client.command({ query: stagingTableSql('_staging_t_fact_letter_despatch', 'fact_letter_despatch', cluster, statements) });
+      // The facts are signed sums: two rows of one key are one fact.
       const row = { day: '2024-04-16', postage: 'second', cost_threshold: 'sorted', sheets: 1, rate: '0.5', letters: 3 };
-      await ch.client.insert({ table: 'fact_letter_despatch', format: 'JSONEachRow', values: [{ ...row, letters: 99 }] });
-      await ch.client.insert({ table: '_staging_t_fact_letter_despatch', format: 'JSONEachRow', values: [row] });
-      await ch.client.command({
-        query: 'ALTER TABLE fact_letter_despatch REPLACE PARTITION {day: Date} FROM _staging_t_fact_letter_despatch',
-        query_params: { day: '2024-04-16' },
-      });
+      await ch.client.insert({ table: 'fact_letter_despatch', format: 'JSONEachRow', values: [row, { ...row, letters: -1 }] });
+      await ch.client.command({ query: 'OPTIMIZE TABLE fact_letter_despatch FINAL' });
       const facts = await queryRows<{ letters: number }>(ch.client, 'SELECT letters FROM fact_letter_despatch');
-      expect(facts.map((r) => Number(r.letters))).toEqual([3]);
+      expect(facts.map((r) => Number(r.letters))).toEqual([2]);
     } finally {
       await ch.client.command({ query: 'USE default' });
     }

@@ -91,13 +91,14 @@ helpText(
 helpText(
   program
     .command('rollup')
-    .description('rebuild the daily facts of a date range (through the running pipeline if there is one)')
+    .description('repair the daily facts of a date range: each day set to what is counted (through the running pipeline if there is one)')
     .requiredOption('--from <YYYY-MM-DD>', 'first London day')
     .requiredOption('--to <YYYY-MM-DD>', 'last London day')
+    .option('--from-raw', 'count the raw layer of the days again first (history the change logs never carried); reads every raw row')
     .addOption(apiOption())
     .addOption(jsonOption())
     .action(rollupCommand),
-  ['npx notify-stats rollup --from 2024-09-01 --to 2024-09-30', 'npx notify-stats rollup --from 2024-09-01 --to 2024-09-01 --api http://stats:6011 --json'],
+  ['npx notify-stats rollup --from 2024-09-01 --to 2024-09-30', 'npx notify-stats rollup --from 2024-04-01 --to 2024-04-30 --from-raw', 'npx notify-stats rollup --from 2024-09-01 --to 2024-09-01 --api http://stats:6011 --json'],
   [ENV.api, ENV.operator, ENV.clickhouse],
 );
 

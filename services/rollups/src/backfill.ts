@@ -1,4 +1,5 @@
 import { daysInRange } from '@notify-stats/london';
+import type { RepairOptions } from './repair.ts';
 import type { RepairProgress, RollupRunner } from './runner.ts';
 
 export type BackfillProgress = RepairProgress;
@@ -9,6 +10,12 @@ export type BackfillProgress = RepairProgress;
  * runs between them. Resolves once the last day is repaired; someone must be driving the
  * runner (the rollups service's loop, or `runPending`).
  */
-export function backfill(runner: RollupRunner, from: string, to: string, onProgress?: (p: BackfillProgress) => void): Promise<void> {
-  return runner.repair(daysInRange(from, to).reverse(), onProgress);
+export function backfill(
+  runner: RollupRunner,
+  from: string,
+  to: string,
+  onProgress?: (p: BackfillProgress) => void,
+  options: RepairOptions = {},
+): Promise<void> {
+  return runner.repair(daysInRange(from, to).reverse(), onProgress, options);
 }

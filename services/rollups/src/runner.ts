@@ -5,7 +5,7 @@ import { RollupLease } from './lease.ts';
 import { rollupMetrics } from './metrics.ts';
 import { changeLogEnds, nextWindow, positionsFromJson, positionsToJson, type Positions } from './positions.ts';
 import { repricePending } from './reprice.ts';
-import { planDay, slicePlan, type RepairTask } from './repair.ts';
+import { planDay, slicePlan, type RepairOptions, type RepairTask } from './repair.ts';
 
 export interface RunnerOptions {
   /** Committed offsets of the ingest group (the end of the next window); default: the change logs' ends. */
@@ -34,6 +34,7 @@ export interface RepairProgress {
 }
 
 interface RepairJob {
+  options: RepairOptions;
   done: number;
   days: string[];
   onProgress?: ((p: RepairProgress) => void) | undefined;
@@ -90,9 +91,9 @@ export class RollupRunner {
    * Queues a repair of every day in the list and resolves once it is done. The slices run
    * between window cycles: a service's loop drives them, or the caller through runPending().
    */
-  repair(days: readonly string[], onProgress?: (p: RepairProgress) => void): Promise<void> {
+  repair(days: readonly string[], onProgress?: (p: RepairProgress) => void, options: RepairOptions = {}): Promise<void> {
     return new Promise((resolve, reject) => {
-      const job: RepairJob = { done: 0, days: [...days], onProgress, resolve, reject };
+      const job: RepairJob = { options, done: 0, days: [...days], onProgress, resolve, reject };
       onProgress?.({ done: 0, total: days.length });
       if (days.length === 0) return resolve();
       for (const day of days) this.queue.push({ task: { kind: 'plan', day }, job });
@@ -134,7 +135,7 @@ export class RollupRunner {
     );
     if (rows.length === 0) return;
     this.logger.info({ days: rows.length }, 'counting the raw layer from before the incremental rollups');
-    void this.repair(rows.map((r) => r.day)).catch(() => undefined);
+    void this.repair(rows.map((r) => r.day), undefined, { fromRaw: true }).catch(() => undefined);
   }
 
   private async cycle(plan: CyclePlan): Promise<CycleResult> {
@@ -187,7 +188,7 @@ export class RollupRunner {
     try {
       let task = entry.task;
       if (task.kind === 'plan') {
-        const [first, ...rest] = await planDay(this.client, task.day);
+        const [first, ...rest] = await planDay(this.client, task.day, job.options);
         this.queue.unshift(...rest.map((t) => ({ task: t, job })));
         task = first as RepairTask;
       }

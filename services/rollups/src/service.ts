@@ -17,6 +17,7 @@ import { sleep, type Logger } from '@notify-stats/runtime';
 import { backfill, type BackfillProgress } from './backfill.ts';
 import { IngestProgress } from './freshness.ts';
 import type { RollupLease } from './lease.ts';
+import type { RepairOptions } from './repair.ts';
 import { rollupMetrics } from './metrics.ts';
 import type { CycleOutcome } from './observability.ts';
 import { WINDOW_TOPICS, type Positions } from './positions.ts';
@@ -40,7 +41,7 @@ export interface RollupsOptions {
 
 export interface RollupsHandle {
   /** Repairs the days (between the window cycles) and resolves once the last one is done. */
-  backfill(from: string, to: string, onProgress?: (p: BackfillProgress) => void): Promise<void>;
+  backfill(from: string, to: string, onProgress?: (p: BackfillProgress) => void, options?: RepairOptions): Promise<void>;
   /** Latest freshness watermark (ISO), or null before the first complete cycle. */
   watermark(): string | null;
   status(): Promise<{ watermark: string | null; pending: number; lastCycle: CycleRecord | null; lastBuilds: DayBuild[] }>;
@@ -112,7 +113,7 @@ export async function startRollups(opts: RollupsOptions): Promise<RollupsHandle>
   logger.info({ intervalMs, safetyCron: opts.safetyCron, safetyDays }, 'rollups started');
 
   return {
-    backfill: (from, to, onProgress) => backfill(runner, from, to, onProgress),
+    backfill: (from, to, onProgress, options) => backfill(runner, from, to, onProgress, options),
     watermark: () => watermark,
     status: async () => ({
       watermark,

@@ -127,12 +127,15 @@ export const stageDespatchesSql = (incoming: string) => `
 /** Signed snapshot rows of a cycle (old -1, new +1). */
 export const STAGED_CHANGES = `SELECT * FROM rollup_staged_snapshots WHERE cycle = {cycle: UInt64} AND sign != 0`;
 
-/** Every notification counted on {day} today, with sign +1 (a repair's target). */
+/**
+ * Every notification counted on {day} today, with sign +1 (a repair's target). FINAL keeps the
+ * newest row of each notification in the day's partition (the table's version), which is a
+ * live = 0 row when the notification has moved to another day since.
+ */
 export const COUNTED_ON_DAY = `
-  SELECT toInt8(1) AS sign, notification_id, ${unpack('c', ['created_day', 'live', ...SNAPSHOT_FIELDS])}
-  FROM (SELECT notification_id, argMax(tuple(created_day, live, ${FIELDS}), tuple(version, live)) AS c
-        FROM counted_notifications WHERE created_day = {day: Date} GROUP BY notification_id)
-  WHERE live = 1`;
+  SELECT toInt8(1) AS sign, notification_id, created_day, ${FIELDS}
+  FROM counted_notifications FINAL
+  WHERE created_day = {day: Date} AND live = 1`;
 
 export const statusContributionSql = (signed: string) => `
   SELECT created_day AS day, service_id, ifNull(template_id, ${ZERO_UUID}) AS template_id, ifNull(job_id, ${ZERO_UUID}) AS job_id,

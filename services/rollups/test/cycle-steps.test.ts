@@ -105,7 +105,7 @@ describe('a runner stopped after any statement', () => {
       await new RollupRunner(ch.client, logger, { lease: null }).runPending();
       const seen: string[] = [];
       const doomed = doomedRunner(i + 1, seen);
-      const repair = doomed.repair([DAYS[round % 3] as string]);
+      const repair = doomed.repair([DAYS[round % 3] as string], undefined, { fromRaw: true });
       await expect(doomed.runPending()).rejects.toThrow(Stop);
       await expect(repair).rejects.toThrow(Stop);
       expect(seen.at(-1)).toBe(name);

@@ -13,6 +13,8 @@ export interface RollupControl {
     to: string,
     /** Days repaired so far, of how many; `day` is the one just finished. */
     onProgress?: (p: { done: number; total: number; day?: string }) => void,
+    /** `fromRaw`: count the days' raw layer again first (history the change logs never carried). */
+    options?: { fromRaw?: boolean },
   ): Promise<unknown>;
   status(): Promise<unknown>;
 }
@@ -20,7 +22,7 @@ export interface RollupControl {
 // A backfill is work an operator asks for; a year is 365 days, ten years is plenty.
 const MAX_BACKFILL_DAYS = 3700;
 
-const backfillQuery = z.object({ from: z.unknown(), to: z.unknown() }).superRefine((q, ctx) => {
+const backfillQuery = z.object({ from: z.unknown(), to: z.unknown(), from_raw: z.enum(['true', 'false']).optional() }).superRefine((q, ctx) => {
   for (const name of ['from', 'to'] as const) {
     const v = q[name];
     if (typeof v !== 'string' || !isIsoDay(v)) {
@@ -48,14 +50,14 @@ const route: FastifyPluginAsyncZod<RouteDeps & { rollups?: RollupControl | undef
       },
     },
     async (request, reply) => {
-      const { from, to } = request.query as { from: string; to: string };
+      const { from, to, from_raw: fromRaw } = request.query as { from: string; to: string; from_raw?: 'true' | 'false' };
       const days = (Date.parse(to) - Date.parse(from)) / 86_400_000 + 1;
       if (days > MAX_BACKFILL_DAYS) throw new ApiError(400, `A backfill covers at most ${MAX_BACKFILL_DAYS} days`);
       const rollups = control();
       const stream = new Readable({ read() {} });
       const write = (o: unknown) => stream.push(`${JSON.stringify(o)}\n`);
       rollups
-        .backfill(from, to, (p) => write({ done: p.done, total: p.total, day: p.day }))
+        .backfill(from, to, (p) => write({ done: p.done, total: p.total, day: p.day }), { fromRaw: fromRaw === 'true' })
         .then(() => write({ finished: true }))
         .catch((err: unknown) => {
           request.log.error({ err }, 'backfill failed');

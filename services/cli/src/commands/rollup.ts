@@ -13,6 +13,8 @@ export interface RollupOptions {
   to: string;
   json?: boolean;
   api?: string;
+  /** Count the raw layer of the days again first. */
+  fromRaw?: boolean;
 }
 
 type Outcome = { done: number; total: number } | 'no-pipeline' | 'no-rollups';
@@ -53,7 +55,7 @@ export async function rollupCommand(opts: RollupOptions): Promise<void> {
       last = { done: p.done, total: p.total };
       if (p.done === 0) bar.start(p.total);
       else bar.update(p.done, p.total);
-    });
+    }, { fromRaw: Boolean(opts.fromRaw) });
     done.catch(() => undefined); // awaited below; runPending reports a failed slice first
     try {
       await runner.runPending();
@@ -80,7 +82,7 @@ async function backfillViaApi(
 ): Promise<Outcome> {
   let response: Response;
   try {
-    const url = `${base}/admin/rollups/backfill?from=${encodeURIComponent(opts.from)}&to=${encodeURIComponent(opts.to)}`;
+    const url = `${base}/admin/rollups/backfill?from=${encodeURIComponent(opts.from)}&to=${encodeURIComponent(opts.to)}&from_raw=${opts.fromRaw ? 'true' : 'false'}`;
     response = await fetch(url, {
       method: 'POST',
       // /admin/* takes the operator's credential; the report reader's is refused there.
