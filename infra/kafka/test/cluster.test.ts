@@ -47,9 +47,12 @@ describe('startLocalKafkaCluster', () => {
   it('keeps serving after a node is SIGKILLed, and takes it back on its own ports', async () => {
     const admin = client().admin();
     await admin.connect();
-    await admin.createTopics({ topics: [{ topic: 'replicated', numPartitions: 3, replicationFactor: 3 }], waitForLeaders: true });
+    // kafkajs's waitForLeaders asks any broker, and one that has not heard of the topic yet fails
+    // it ("does not host this topic-partition"): wait for the metadata here instead.
+    await admin.createTopics({ topics: [{ topic: 'replicated', numPartitions: 3, replicationFactor: 3 }], waitForLeaders: false });
     // The other nodes learn of a new topic a moment after the one that created it.
-    const replicaCounts = async () => (await admin.fetchTopicMetadata({ topics: ['replicated'] })).topics[0]?.partitions.map((p) => p.replicas.length);
+    const replicaCounts = async () =>
+      (await admin.fetchTopicMetadata({ topics: ['replicated'] })).topics[0]?.partitions.map((p) => (p.leader >= 0 ? p.replicas.length : 0));
     await expect.poll(() => replicaCounts().catch(() => []), { timeout: 15_000, interval: 250 }).toEqual([3, 3, 3]);
     await admin.disconnect();
 
