@@ -76,7 +76,7 @@ describe('incremental facts equal the facts of every event, after every cycle', 
           if (o.op === 'cycle' || o.op === 'repair') expect(asEntries(await storedFacts(ch.client))).toEqual(asEntries(world.expectedFacts()));
         }
       }),
-      { seed: 20261205, numRuns: 6 },
+      { seed: 20261205, numRuns: 6, endOnFailure: true },
     );
   }, 600_000);
 
