@@ -38,7 +38,7 @@ export async function insertNotifications(client: ClickHouseClient, dayExpr: str
              if(typ = 'sms', 1, NULL) AS rate_multiplier, if(typ = 'sms', false, NULL) AS international,
              if(e = 0, NULL, multiIf(typ = 'email', 'ses', typ = 'letter', 'dvla', if(n % 2 = 0, 'mmg', 'firetext'))) AS sent_by,
              if(typ = 'letter', 'second', NULL) AS postage, toUInt32(n % 6) AS source_partition, n * 4 + e AS source_offset
-      FROM (SELECT number AS n, intDiv(number, 4) * 0 + number AS _n,
+      FROM (SELECT number AS n,
                    toUInt32(${SERVICES} * pow((cityHash64(number, 's') % 1000000) / 1000000, 3)) AS svc,
                    multiIf(cityHash64(number, 'y') % 20 < 12, 'email', cityHash64(number, 'y') % 20 < 19, 'sms', 'letter') AS typ,
                    ${dayExpr} AS day,
