@@ -18,9 +18,9 @@
  *   - `letter_events` is filled by a materialized view on `notification_events_local`, so it
  *     lives on the shard of its notification whatever its own Distributed table says; its key is
  *     declared the same so that an insert through it would land in the same place;
- *   - `letter_despatches` uses the same key, so the despatch rollup's and expand.ts's
- *     `... FROM letter_events | letter_despatches WHERE notification_id IN (SELECT notification_id
- *     FROM letter_despatches ...)` stay shard-local (`distributed_product_mode = 'local'` is correct
+ *   - `letter_despatches` uses the same key, so a despatch repair's
+ *     `... FROM letter_despatches WHERE notification_id IN (SELECT notification_id
+ *     FROM letter_despatches ...)` stays shard-local (`distributed_product_mode = 'local'` is correct
  *     because both sides are co-sharded); the join of the two per-letter results runs on the initiator.
  *   `inbound_sms` is counted once per `inbound_sms_id` (GROUP BY inbound_sms_id), so it is
  *   sharded by `cityHash64(inbound_sms_id)`: all events of one message meet on one shard.
