@@ -60,6 +60,7 @@ export interface PipelineOptions {
   consumers?: number;
   partitions?: number;
   stallAfterMs?: number;
+  stuckAfterMs?: number;
   sessionTimeoutMs?: number;
   metadataMaxAgeMs?: number;
   /** Replaces the quiet test logger (e.g. to watch the consumers join their group). */
@@ -82,6 +83,7 @@ export async function startPipeline(brokers: string[], opts: PipelineOptions = {
       ...(opts.sink ? { sink: opts.sink } : {}),
       ...(opts.consumers ? { consumers: opts.consumers } : {}),
       ...(opts.stallAfterMs ? { stallAfterMs: opts.stallAfterMs } : {}),
+      ...(opts.stuckAfterMs ? { stuckAfterMs: opts.stuckAfterMs } : {}),
       ...(opts.sessionTimeoutMs ? { sessionTimeoutMs: opts.sessionTimeoutMs } : {}),
       ...(opts.metadataMaxAgeMs ? { metadataMaxAgeMs: opts.metadataMaxAgeMs } : {}),
       ...(opts.rejectServices ? { rejectServices: opts.rejectServices } : {}),

@@ -57,6 +57,7 @@ export function ingestSettings(env: IngestEnv): Omit<IngestDeps, 'kafka' | 'clic
     rejectServices: env.INGEST_REJECT_SERVICES,
     sessionTimeoutMs: env.INGEST_SESSION_TIMEOUT_MS,
     stallAfterMs: env.INGEST_STALL_AFTER_MS,
+    stuckAfterMs: env.INGEST_STUCK_AFTER_MS,
     metadataMaxAgeMs: env.INGEST_METADATA_MAX_AGE_MS,
   };
 }

@@ -26,6 +26,8 @@ export const ingestEnv = dataEnv
     INGEST_SESSION_TIMEOUT_MS: z.preprocess(blank, z.coerce.number().int().min(6000).max(300_000).default(30_000)),
     // A partition whose writes keep failing this long is stalled: /readyz, `status` and a metric say so.
     INGEST_STALL_AFTER_MS: z.preprocess(blank, z.coerce.number().int().min(1000).max(3_600_000).default(30_000)),
+    // A lagging partition with nothing committed and no failing write this long gets a new consumer.
+    INGEST_STUCK_AFTER_MS: z.preprocess(blank, z.coerce.number().int().min(1000).max(3_600_000).default(60_000)),
     // Partitions added to a topic are consumed from the next metadata refresh, at most this old.
     INGEST_METADATA_MAX_AGE_MS: z.preprocess(blank, z.coerce.number().int().min(1000).max(3_600_000).default(30_000)),
   });

@@ -44,4 +44,9 @@ export const ingestMetrics = {
     labelNames: ['topic', 'partition'] as const,
     registers: [metricsRegistry],
   }),
+  consumerRestarts: new Counter({
+    name: 'notify_stats_ingest_consumer_restarts_total',
+    help: 'Consumers replaced because a partition they own lagged with nothing committed and no write failing (stuck-partition watchdog)',
+    registers: [metricsRegistry],
+  }),
 };

@@ -4,6 +4,7 @@ import { INGEST_GROUP_ID, ensureTopics, type TopicReplication } from '@notify-st
 import type { Logger } from '@notify-stats/runtime';
 import { ClickhouseSink, type BatchSink } from './sink.ts';
 import type { PartitionStall } from './stalls.ts';
+import { startStuckPartitionWatchdog } from './watchdog.ts';
 import { startIngestWorker, type IngestWorker } from './worker.ts';
 
 export interface IngestDeps {
@@ -24,6 +25,11 @@ export interface IngestDeps {
   stallAfterMs?: number;
   /** How often the consumers look for partitions added to their topics (default 30 s). */
   metadataMaxAgeMs?: number;
+  /**
+   * A partition a consumer owns that lags, with nothing committed and no write failing for this
+   * long, is stuck, and the consumer is replaced (default 60 s; see watchdog.ts).
+   */
+  stuckAfterMs?: number;
 }
 
 export interface IngestHandle {
@@ -52,6 +58,7 @@ export async function startIngest(deps: IngestDeps): Promise<IngestHandle> {
   await producer.connect();
   const base = new ClickhouseSink(deps.clickhouse, producer);
   const sink = deps.sink ? deps.sink(base) : base;
+  const groupId = deps.groupId ?? INGEST_GROUP_ID;
   let workers: IngestWorker[] = [];
   const startWorkers = async () => {
     for (let i = 0; i < (deps.consumers ?? 1); i++) {
@@ -60,7 +67,7 @@ export async function startIngest(deps: IngestDeps): Promise<IngestHandle> {
           kafka: deps.kafka,
           sink,
           logger: deps.logger.child({ consumer: i }),
-          groupId: deps.groupId ?? INGEST_GROUP_ID,
+          groupId,
           ...(deps.rejectServices ? { rejectServices: deps.rejectServices } : {}),
           ...(deps.sessionTimeoutMs ? { sessionTimeoutMs: deps.sessionTimeoutMs } : {}),
           ...(deps.stallAfterMs ? { stallAfterMs: deps.stallAfterMs } : {}),
@@ -75,6 +82,8 @@ export async function startIngest(deps: IngestDeps): Promise<IngestHandle> {
     await Promise.all(stopping.map((w) => w.stop()));
   };
   await startWorkers();
+  const stuckAfterMs = deps.stuckAfterMs ?? 60_000;
+  const watchdog = startStuckPartitionWatchdog({ kafka: deps.kafka, groupId, logger: deps.logger, workers: () => workers, stuckAfterMs, everyMs: Math.min(10_000, Math.ceil(stuckAfterMs / 4)) });
   return {
     isReady: () => workers.length > 0 && workers.every((w) => w.isReady()),
     stalls: () => workers.flatMap((w) => w.stalls()),
@@ -87,6 +96,7 @@ export async function startIngest(deps: IngestDeps): Promise<IngestHandle> {
     },
     isPaused: () => workers.length === 0,
     stop: async () => {
+      await watchdog.stop();
       await stopWorkers();
       await producer.disconnect();
     },

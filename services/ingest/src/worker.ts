@@ -39,8 +39,18 @@ export interface IngestWorker {
   isReady(): boolean;
   /** Partitions whose writes are failing now, with the last failure's reason. */
   stalls(): PartitionStall[];
+  /** The partitions the group gave this consumer at its last join, and how many joins so far. */
+  assignment(): { joins: number; partitions: Array<{ topic: string; partition: number }> };
+  /**
+   * Leaves the group and joins again with a new consumer, which reads on from the committed
+   * offsets. A batch that never returns is left behind after `DISCONNECT_TIMEOUT_MS`.
+   */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
+
+/** How long a restart or a stop waits for a consumer to leave before going on without it. */
+const DISCONNECT_TIMEOUT_MS = 15_000;
 
 /**
  * A kafkajs consumer that writes each fetched batch before committing it. A chunk's offsets are
@@ -49,30 +59,46 @@ export interface IngestWorker {
  */
 export async function startIngestWorker(opts: IngestWorkerOptions): Promise<IngestWorker> {
   const { kafka, sink, logger, groupId, chunkSize = 10_000, concurrency = 2 } = opts;
-  const consumer: Consumer = kafka.consumer({
-    groupId,
-    sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
-    rebalanceTimeout: 60_000,
-    heartbeatInterval: Math.min(3_000, Math.floor((opts.sessionTimeoutMs ?? 30_000) / 3)),
-    maxBytesPerPartition: opts.maxBytesPerPartition ?? 4 * 1024 * 1024,
-    maxBytes: 32 * 1024 * 1024,
-    maxWaitTimeInMs: 100,
-    metadataMaxAge: opts.metadataMaxAgeMs ?? 30_000,
-  });
   let inGroup = false;
   let stopping = false;
+  let joins = 0;
+  let assigned: Array<{ topic: string; partition: number }> = [];
   const stalls = new StallTracker(opts.stallAfterMs ?? 30_000);
 
-  consumer.on(consumer.events.GROUP_JOIN, (e) => {
-    inGroup = true;
-    logger.info({ memberId: e.payload.memberId, assignment: e.payload.memberAssignment }, 'joined consumer group');
-  });
-  consumer.on(consumer.events.REBALANCING, () => logger.info('consumer group rebalancing'));
-  consumer.on(consumer.events.CRASH, (e) => {
-    inGroup = false;
-    logger.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
-  });
-  consumer.on(consumer.events.STOP, () => (inGroup = false));
+  const newConsumer = (): Consumer => {
+    const c = kafka.consumer({
+      groupId,
+      sessionTimeout: opts.sessionTimeoutMs ?? 30_000,
+      rebalanceTimeout: 60_000,
+      heartbeatInterval: Math.min(3_000, Math.floor((opts.sessionTimeoutMs ?? 30_000) / 3)),
+      maxBytesPerPartition: opts.maxBytesPerPartition ?? 4 * 1024 * 1024,
+      maxBytes: 32 * 1024 * 1024,
+      maxWaitTimeInMs: 100,
+      metadataMaxAge: opts.metadataMaxAgeMs ?? 30_000,
+    });
+    // A consumer left behind by a restart says nothing about this worker any more.
+    const current = () => c === consumer;
+    c.on(c.events.GROUP_JOIN, (e) => {
+      if (!current()) return;
+      inGroup = true;
+      joins++;
+      assigned = Object.entries(e.payload.memberAssignment).flatMap(([topic, partitions]) => partitions.map((partition) => ({ topic, partition })));
+      logger.info({ memberId: e.payload.memberId, assignment: e.payload.memberAssignment }, 'joined consumer group');
+    });
+    c.on(c.events.REBALANCING, () => {
+      if (current()) logger.info('consumer group rebalancing');
+    });
+    c.on(c.events.CRASH, (e) => {
+      if (!current()) return;
+      inGroup = false;
+      logger.error({ err: e.payload.error, restart: e.payload.restart }, 'consumer crashed');
+    });
+    c.on(c.events.STOP, () => {
+      if (current()) inGroup = false;
+    });
+    return c;
+  };
+  let consumer: Consumer = newConsumer();
 
   const eachBatch = async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload) => {
     const topic = batch.topic;
@@ -112,18 +138,38 @@ export async function startIngestWorker(opts: IngestWorkerOptions): Promise<Inge
     }
   };
 
-  await consumer.connect();
-  await consumer.subscribe({ topics: [...SOURCE_TOPICS], fromBeginning: true });
-  await consumer.run({ eachBatchAutoResolve: false, partitionsConsumedConcurrently: concurrency, eachBatch });
+  /** Disconnects `c`, or gives up after DISCONNECT_TIMEOUT_MS: a batch that never returns must not hold a restart or a stop. */
+  const leave = async (c: Consumer) => {
+    let timer: NodeJS.Timeout | undefined;
+    const gaveUp = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), DISCONNECT_TIMEOUT_MS)));
+    const left = await Promise.race([c.disconnect().then(() => true, () => true), gaveUp]);
+    clearTimeout(timer);
+    if (!left) logger.error({ waitedMs: DISCONNECT_TIMEOUT_MS }, 'the consumer did not leave in time (a batch never returned); it is left behind');
+  };
+  const run = async (c: Consumer) => {
+    await c.connect();
+    await c.subscribe({ topics: [...SOURCE_TOPICS], fromBeginning: true });
+    await c.run({ eachBatchAutoResolve: false, partitionsConsumedConcurrently: concurrency, eachBatch });
+  };
+  await run(consumer);
   logger.info({ groupId, topics: SOURCE_TOPICS }, 'ingest worker started');
 
   return {
     // Ready means making progress: in the group, and no partition's writes failing right now.
     isReady: () => inGroup && stalls.failing().length === 0,
     stalls: () => stalls.failing(),
+    assignment: () => ({ joins, partitions: assigned }),
+    restart: async () => {
+      const old = consumer;
+      consumer = newConsumer();
+      inGroup = false;
+      assigned = [];
+      await leave(old);
+      if (!stopping) await run(consumer);
+    },
     stop: async () => {
       stopping = true;
-      await consumer.disconnect();
+      await leave(consumer);
       stalls.clear();
       logger.info('ingest worker stopped');
     },
