@@ -26,6 +26,10 @@ const RUNS = Number(args.runs ?? 5);
 const YEAR_PER_DAY = Number(args['year-per-day'] ?? (args.quick ? 2_000 : 50_000));
 const YEAR = { start: '2023-04-01', end: '2024-03-31', days: 366 };
 // One day per size, after the year.
+/** The next offset of the late changes' own partition (99), across every day measured. */
+let nextLateOffset = 0;
+/** The late SMS rates inserted so far, across every day measured (each run's is valid from one day later). */
+let nextRate = 0;
 const dayOf = (i: number) => `2024-04-${String(15 + i).padStart(2, '0')}`;
 
 const loadAtStart = load();
@@ -106,18 +110,20 @@ async function measureDay(client: ClickHouseClient, runner: RollupRunner, day: s
   log(`${day}: repair (the day set to what is counted) ${repairCounted} ms`);
 
   // One late status change: a delivered SMS of the day turns permanent-failure a day later. It
-  // arrives on a partition of its own (the generated history has no positions), offsets 0, 1, ...
+  // arrives on a partition of its own (the generated history has no positions), at the next
+  // offset of that partition: an offset a cycle already passed (another day's run) is never read.
   const late: number[] = [];
   for (let i = 0; i < RUNS; i++) {
+    const offset = nextLateOffset++;
     const before = await failures(client, day);
     await client.command({
       query: `INSERT INTO notification_events
         SELECT generateUUIDv4(), notification_id, service_id, template_id, job_id, notification_type, key_type, 'permanent-failure', 12,
                created_at, created_day, updated_at + toIntervalDay(1) + toIntervalSecond({i: UInt32}), billable_units, rate_multiplier, international,
-               sent_by, postage, 99, {i: UInt32}
+               sent_by, postage, 99, {offset: UInt32}
         FROM notification_events WHERE created_day = {day: Date} AND notification_type = 'sms' AND status = 'delivered'
         ORDER BY notification_id LIMIT 1 OFFSET {i: UInt32}`,
-      query_params: { day, i },
+      query_params: { day, i, offset },
     });
     late.push(await timed(() => runner.runOnce()));
     if ((await failures(client, day)) !== before + 1) throw new Error(`the late change of run ${i} is not in the facts`);
@@ -126,10 +132,12 @@ async function measureDay(client: ClickHouseClient, runner: RollupRunner, day: s
 
   const reprice: number[] = [];
   for (let i = 0; i < RUNS; i++) {
-    const rate = (0.03 + i / 1000).toFixed(4);
-    // A newer rate each run (valid from 1, 2, ... April), covering every generated day.
-    const validFrom = `2024-04-${String(1 + i).padStart(2, '0')}T00:00:00Z`;
-    await client.insert({ table: 'ref_sms_rates', format: 'JSONEachRow', values: [{ key: `sms_rate:${validFrom}`, valid_from: validFrom, rate, version: String(100 + i), is_deleted: 0 }] });
+    // A newer rate each run, across every day measured (valid from 1, 2, ... April), covering
+    // every generated day: the newest valid_from before the day is the one that applies.
+    const n = nextRate++;
+    const rate = (0.03 + n / 1000).toFixed(4);
+    const validFrom = `2024-04-${String(1 + n).padStart(2, '0')}T00:00:00Z`;
+    await client.insert({ table: 'ref_sms_rates', format: 'JSONEachRow', values: [{ key: `sms_rate:${validFrom}`, valid_from: validFrom, rate, version: String(100 + n), is_deleted: 0 }] });
     await markDirty(client, [{ scope: 'sms_rate', day }]);
     reprice.push(await timed(() => runner.runOnce()));
     const [priced] = await queryRows<{ n: number }>(client, `SELECT count() AS n FROM (SELECT rate, sum(notifications_sent) AS s FROM fact_billing WHERE day = {day: Date} AND notification_type = 'sms' GROUP BY rate HAVING s != 0 AND rate != toDecimal128({rate: String}, 10))`, { day, rate });
