@@ -322,12 +322,13 @@ export function renderForTopology(statement: string, topology: Topology): string
  *   rollups' reads go to the same (first healthy) replica of each shard, whichever node they talk to.
  * - `distributed_product_mode = 'local'`: `IN (SELECT ... FROM <sharded>)` inside a query on a
  *   sharded table runs against the local table of each shard; correct for the co-sharded
- *   letter_despatches / letter_events queries of the rollups.
+ *   letter_despatches / counted_despatches queries of the rollups.
  * - `optimize_distributed_group_by_sharding_key` (which needs `optimize_skip_unused_shards`):
  *   GROUP BY notification_id finishes on the shards. Valid because every row was inserted through
  *   the Distributed table (or the view on the shard's local table), i.e. placed by the shard key.
- * - `alter_sync = 2`: REPLACE / DROP PARTITION on a fact table returns once every replica has the
- *   new day, before the build is recorded (reports on any node never see a build without its day).
+ * - `alter_sync = 2`: an ALTER (today only the DROP PARTITION of a cycle's staged rows, after the
+ *   cycle is recorded done) returns once every replica has run it, so no replica keeps staged rows
+ *   of a finished cycle after the statement returns.
  */
 export function clusterSettings(topology: Topology): ClickHouseSettings {
   if (topology.kind === 'single') return {};
