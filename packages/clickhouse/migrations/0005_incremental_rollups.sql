@@ -63,10 +63,7 @@ FROM despatch_changes;
 -- The snapshot each notification is counted with in the facts today. Looked up by
 -- notification_id on every cycle; partitioned by report day for repairs. A notification whose
 -- created_at moves to another day leaves a row with live = 0 and the new version in its old
--- day's partition, so that the old partition no longer counts it. The day leads the sorting key
--- so that the tombstone and the new day's live row (same notification, same version) are never
--- one row to FINAL, which would otherwise keep either (found by the differential test, seed
--- 20261205 path 5).
+-- day's partition, so that the old partition no longer counts it.
 CREATE TABLE IF NOT EXISTS counted_notifications
 (
     notification_id   UUID,
@@ -87,7 +84,7 @@ CREATE TABLE IF NOT EXISTS counted_notifications
 )
 ENGINE = ReplacingMergeTree(version)
 PARTITION BY created_day
-ORDER BY (created_day, notification_id);
+ORDER BY notification_id;
 
 -- The despatch each letter is counted with: the greatest (despatched_on, event_id).
 CREATE TABLE IF NOT EXISTS counted_despatches

@@ -129,14 +129,18 @@ export const STAGED_CHANGES = `SELECT * FROM rollup_staged_snapshots WHERE cycle
 
 /**
  * Every notification counted on {day} today, with sign +1 (a repair's target). FINAL keeps the
- * newest row of each notification on the day (the table's version), which is a live = 0 row when
- * the notification has moved to another day since; the day is in the sorting key, so the new
- * day's live row is never merged with that tombstone.
+ * newest row of each notification in the day's partition (the table's version), which is a
+ * live = 0 row when the notification has moved to another day since. FINAL must not merge
+ * across partitions: a move writes the old day's tombstone and the new day's live row with the
+ * same version, and merged together the tombstone could hide the live row (found by the
+ * differential test, seed 20261205 path 5). Background merges never cross partitions, so the
+ * query setting is all it takes (migration 0005 keeps the sorting key it landed with).
  */
 export const COUNTED_ON_DAY = `
   SELECT toInt8(1) AS sign, notification_id, created_day, ${FIELDS}
   FROM counted_notifications FINAL
-  WHERE created_day = {day: Date} AND live = 1`;
+  WHERE created_day = {day: Date} AND live = 1
+  SETTINGS do_not_merge_across_partitions_select_final = 1`;
 
 export const statusContributionSql = (signed: string) => `
   SELECT created_day AS day, service_id, ifNull(template_id, ${ZERO_UUID}) AS template_id, ifNull(job_id, ${ZERO_UUID}) AS job_id,
