@@ -1,6 +1,3 @@
-import type { Admin } from 'kafkajs';
-import { endOffsets } from '@notify-stats/kafka';
-
 interface Probe {
   at: number;
   ends: Map<string, number>;
@@ -12,20 +9,27 @@ interface Probe {
  * offsets. Once the processed positions reach them (the rollups' own positions for the topics
  * they read by window, the ingest group's commit, read before the cycle, for the others), the
  * facts hold everything produced before the probe's time.
+ *
+ * The service probes on a timer of its own, more often than it runs cycles: an event waits for
+ * the next probe before any watermark can cover it, so probing only at the start of each cycle
+ * added up to a whole cycle to every event's delay.
  */
 export class IngestProgress {
   private probes: Probe[] = [];
 
+  /** `readEnds`: the end offsets of the source topics, as `topic:partition` -> offset. */
   constructor(
-    private readonly admin: Admin,
-    private readonly topics: readonly string[],
+    private readonly readEnds: () => Promise<Map<string, number>>,
     private readonly maxProbes = 120,
   ) {}
 
+  /** Probes run one at a time, so the list stays in time order. */
   async probe(now = Date.now()): Promise<void> {
-    const ends = await endOffsets(this.admin, this.topics);
+    const ends = await this.readEnds();
     this.probes.push({ at: now, ends });
-    if (this.probes.length > this.maxProbes) this.probes.shift();
+    // Thin out rather than drop the oldest: while the ingest works off a backlog longer than
+    // maxProbes probes, the watermark keeps moving through it, only in coarser steps.
+    if (this.probes.length > this.maxProbes) this.probes = this.probes.filter((_, i) => (this.probes.length - 1 - i) % 2 === 0);
   }
 
   /** The newest probe time the ingest has caught up with, or null if none yet. */

@@ -11,7 +11,7 @@ import {
   type DayBuild,
 } from '@notify-stats/clickhouse';
 import { SOURCE_TOPICS } from '@notify-stats/events';
-import { INGEST_GROUP_ID, committedOffsets } from '@notify-stats/kafka';
+import { INGEST_GROUP_ID, committedOffsets, endOffsets } from '@notify-stats/kafka';
 import { addDays, daysInRange, todayInLondon } from '@notify-stats/london';
 import { sleep, type Logger } from '@notify-stats/runtime';
 import { backfill, type BackfillProgress } from './backfill.ts';
@@ -30,6 +30,8 @@ export interface RollupsOptions {
   groupId?: string;
   /** Pause between cycles; a cycle also waits for the previous one to finish. */
   intervalMs?: number;
+  /** How often the freshness watermark probes the topics' end offsets (default: 250 ms, at most intervalMs). */
+  probeEveryMs?: number;
   /** Cron (Europe/London) of the safety repair of recent days; empty disables it. */
   safetyCron?: string;
   safetyDays?: number;
@@ -56,14 +58,13 @@ export async function startRollups(opts: RollupsOptions): Promise<RollupsHandle>
   const admin = kafka.admin();
   await admin.connect();
   const runner = new RollupRunner(clickhouse, logger, { ...(opts.lease !== undefined && { lease: opts.lease }) });
-  const progress = new IngestProgress(admin, SOURCE_TOPICS);
+  const progress = new IngestProgress(() => endOffsets(admin, SOURCE_TOPICS));
 
   let watermark = await readState(clickhouse, STATE_KEYS.freshnessWatermark);
   let stopped = false;
   let repairsQueued = 0;
 
   const cycle = async () => {
-    await progress.probe();
     // Read before the cycle: a rate committed by then has its mark written, so this cycle's
     // repricing covers it; the window topics count by the runner's own positions instead.
     const committed = await committedOffsets(admin, groupId, SOURCE_TOPICS);
@@ -82,6 +83,20 @@ export async function startRollups(opts: RollupsOptions): Promise<RollupsHandle>
     // read from pipeline_state, so it keeps ageing when cycles fail.
     return result.capped || result.repairsLeft > 0;
   };
+
+  // Probes run on their own timer, one at a time, so every event is covered by a probe taken
+  // soon after it (freshness.ts); a failed probe only leaves a gap until the next one.
+  let probing: Promise<void> | null = null;
+  const probeNow = () => {
+    probing ??= progress
+      .probe()
+      .catch((err: unknown) => logger.warn({ err }, 'could not probe the end offsets'))
+      .finally(() => {
+        probing = null;
+      });
+  };
+  probeNow();
+  const probeTimer = setInterval(probeNow, opts.probeEveryMs ?? Math.min(250, intervalMs));
 
   const loop = (async () => {
     while (!stopped) {
@@ -124,7 +139,9 @@ export async function startRollups(opts: RollupsOptions): Promise<RollupsHandle>
     stop: async () => {
       stopped = true;
       safety?.stop();
+      clearInterval(probeTimer);
       await loop;
+      await probing;
       await runner.release().catch((err: unknown) => logger.warn({ err }, 'could not release the rollup lease'));
       await admin.disconnect();
       logger.info('rollups stopped');
