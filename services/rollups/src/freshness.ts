@@ -9,10 +9,6 @@ interface Probe {
  * offsets. Once the processed positions reach them (the rollups' own positions for the topics
  * they read by window, the ingest group's commit, read before the cycle, for the others), the
  * facts hold everything produced before the probe's time.
- *
- * The service probes on a timer of its own, more often than it runs cycles: an event waits for
- * the next probe before any watermark can cover it, so probing only at the start of each cycle
- * added up to a whole cycle to every event's delay.
  */
 export class IngestProgress {
   private probes: Probe[] = [];
@@ -23,7 +19,7 @@ export class IngestProgress {
     private readonly maxProbes = 120,
   ) {}
 
-  /** Probes run one at a time, so the list stays in time order. */
+  /** Probes run one at a time (at the start of each cycle), so the list stays in time order. */
   async probe(now = Date.now()): Promise<void> {
     const ends = await this.readEnds();
     this.probes.push({ at: now, ends });

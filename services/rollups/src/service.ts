@@ -30,8 +30,6 @@ export interface RollupsOptions {
   groupId?: string;
   /** Pause between cycles; a cycle also waits for the previous one to finish. */
   intervalMs?: number;
-  /** How often the freshness watermark probes the topics' end offsets (default: 250 ms, at most intervalMs). */
-  probeEveryMs?: number;
   /** Cron (Europe/London) of the safety repair of recent days; empty disables it. */
   safetyCron?: string;
   safetyDays?: number;
@@ -65,6 +63,7 @@ export async function startRollups(opts: RollupsOptions): Promise<RollupsHandle>
   let repairsQueued = 0;
 
   const cycle = async () => {
+    await progress.probe();
     // Read before the cycle: a rate committed by then has its mark written, so this cycle's
     // repricing covers it; the window topics count by the runner's own positions instead.
     const committed = await committedOffsets(admin, groupId, SOURCE_TOPICS);
@@ -83,20 +82,6 @@ export async function startRollups(opts: RollupsOptions): Promise<RollupsHandle>
     // read from pipeline_state, so it keeps ageing when cycles fail.
     return result.capped || result.repairsLeft > 0;
   };
-
-  // Probes run on their own timer, one at a time, so every event is covered by a probe taken
-  // soon after it (freshness.ts); a failed probe only leaves a gap until the next one.
-  let probing: Promise<void> | null = null;
-  const probeNow = () => {
-    probing ??= progress
-      .probe()
-      .catch((err: unknown) => logger.warn({ err }, 'could not probe the end offsets'))
-      .finally(() => {
-        probing = null;
-      });
-  };
-  probeNow();
-  const probeTimer = setInterval(probeNow, opts.probeEveryMs ?? Math.min(250, intervalMs));
 
   const loop = (async () => {
     while (!stopped) {
@@ -139,9 +124,7 @@ export async function startRollups(opts: RollupsOptions): Promise<RollupsHandle>
     stop: async () => {
       stopped = true;
       safety?.stop();
-      clearInterval(probeTimer);
       await loop;
-      await probing;
       await runner.release().catch((err: unknown) => logger.warn({ err }, 'could not release the rollup lease'));
       await admin.disconnect();
       logger.info('rollups stopped');
