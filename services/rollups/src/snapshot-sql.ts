@@ -1,4 +1,5 @@
 import { BILLABLE_STATUSES } from '@notify-stats/events';
+import { FACT_BILLING, FACT_LETTER_DESPATCH, FACT_NOTIFICATION_STATUS, SNAPSHOT_FIELDS, type Table } from '@notify-stats/clickhouse';
 
 /**
  * SQL of the incremental rollups, in one place. Every statement is fixed text: values travel
@@ -11,20 +12,11 @@ import { BILLABLE_STATUSES } from '@notify-stats/events';
  * signed contributions of those rows grouped by fact key.
  */
 
-/** The columns of a snapshot besides its identity, day and version. */
-export const SNAPSHOT_FIELDS = [
-  'service_id',
-  'template_id',
-  'job_id',
-  'notification_type',
-  'key_type',
-  'status',
-  'billable_units',
-  'rate_multiplier',
-  'international',
-  'sent_by',
-  'postage',
-] as const;
+/**
+ * The columns of a snapshot besides its identity, day and version: the raw table's own list
+ * (packages/clickhouse tables/raw-events.ts), so that the snapshot tables' columns are named once.
+ */
+export { SNAPSHOT_FIELDS };
 const FIELDS = SNAPSHOT_FIELDS.join(', ');
 /** `name.1 AS a, name.2 AS b, ...` for a tuple whose elements start at `first`. */
 const unpack = (tuple: string, names: readonly string[], first = 1) => names.map((n, i) => `${tuple}.${i + first} AS ${n}`).join(', ');
@@ -256,26 +248,16 @@ export const despatchContributionSql = (signedLetters: string) => `
 // ---------------------------------------------------------------------------------------------
 // Fact rows: contributions (and, for a repair, the negated facts of today) summed per key.
 
+/** A fact table's key columns (every column but its sums, in the table's order) and its sums. */
+function fact<C extends Table['columns'], const S extends keyof C & string>(table: Table<C>, staged: string, sums: readonly S[]) {
+  return { table: table.name, staged, keys: table.names.filter((n): n is Exclude<keyof C & string, S> => !(sums as readonly string[]).includes(n)), sums };
+}
+
 export const FACT_TABLES = {
-  status: {
-    table: 'fact_notification_status',
-    staged: 'rollup_staged_status',
-    keys: ['day', 'service_id', 'template_id', 'job_id', 'notification_type', 'key_type', 'status'],
-    sums: ['notification_count'],
-  },
-  billing: {
-    table: 'fact_billing',
-    staged: 'rollup_staged_billing',
-    keys: ['day', 'service_id', 'template_id', 'notification_type', 'provider', 'rate_multiplier', 'international', 'rate', 'postage', 'sheets'],
-    sums: ['notifications_sent', 'billable_units', 'chargeable_units'],
-  },
-  despatch: {
-    table: 'fact_letter_despatch',
-    staged: 'rollup_staged_despatch',
-    keys: ['day', 'postage', 'cost_threshold', 'sheets', 'rate'],
-    sums: ['letters'],
-  },
-} as const;
+  status: fact(FACT_NOTIFICATION_STATUS, 'rollup_staged_status', ['notification_count']),
+  billing: fact(FACT_BILLING, 'rollup_staged_billing', ['notifications_sent', 'billable_units', 'chargeable_units']),
+  despatch: fact(FACT_LETTER_DESPATCH, 'rollup_staged_despatch', ['letters']),
+};
 export type FactKind = keyof typeof FACT_TABLES;
 
 /** Today's facts of {day}, negated: added to a day's target contributions, the sum is the correction. */
