@@ -11,7 +11,7 @@ export {
   type Topology,
   type Placement,
 } from './topology.ts';
-export { defineTable, column, defaulted, col, type Table, type Column } from './tables/table.ts';
+export { defineTable, column, defaulted, col, type Table, type AnyTable, type Column } from './tables/table.ts';
 export * from './tables/raw-events.ts';
 export * from './tables/facts.ts';
 export * from './tables/reference.ts';

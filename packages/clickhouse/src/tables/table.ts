@@ -33,6 +33,9 @@ export interface Table<C extends Columns = Columns, N extends string = string> {
   row: z.ZodObject<Shape<C>>;
 }
 
+/** Any table, for code that only needs its name and columns (a row's zod type is specific to its table). */
+export type AnyTable = Pick<Table, 'name' | 'columns' | 'names' | 'inserted'>;
+
 export function defineTable<const N extends string, const C extends Columns>(name: N, columns: C): Table<C, N> {
   const shape = Object.fromEntries(Object.entries(columns).map(([n, c]) => [n, c.zod])) as Shape<C>;
   const names = Object.keys(columns) as (keyof C & string)[];
