@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fastStatusEvent, notificationStatusEvent } from '@notify-stats/events';
+import { fastStatusEvent, inboundSmsEvent, letterDespatchEvent, notificationStatusEvent } from '@notify-stats/events';
 import {
   DESPATCH_CHANGES,
   FACT_BILLING,
@@ -111,6 +111,18 @@ describe('the status event, end to end', () => {
     for (const table of ['notification_changes', 'counted_notifications', 'rollup_staged_snapshots']) {
       expect(await ddlColumns(table), table).toMatchObject(wanted);
     }
+  });
+});
+
+describe('the other raw tables', () => {
+  // Written by hand: what ingest adds to each event (to-rows.ts); landed_at is the table's DEFAULT.
+  it('despatch_changes: the despatch event\'s fields plus its Kafka position', () => {
+    expect(sorted(DESPATCH_CHANGES.inserted)).toEqual(sorted([...Object.keys(letterDespatchEvent.shape), 'source_partition', 'source_offset']));
+    expect(DESPATCH_CHANGES.names.filter((n) => !DESPATCH_CHANGES.inserted.includes(n))).toEqual(['landed_at']);
+  });
+
+  it('inbound_sms: the inbound event\'s fields plus the London day', () => {
+    expect(sorted(INBOUND_SMS.names)).toEqual(sorted([...Object.keys(inboundSmsEvent.shape), 'created_day']));
   });
 });
 
