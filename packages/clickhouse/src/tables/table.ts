@@ -19,16 +19,20 @@ type Columns = Record<string, Column>;
 type Shape<C extends Columns> = { [K in keyof C]: C[K]['zod'] };
 
 /**
- * A ClickHouse table as every service sees it: its name, its columns in DDL order, and the zod
+ * A ClickHouse table as every service sees it: its name, its columns, and the zod
  * type of one of its rows. The name goes into SQL as `FROM ${table.name}` (a fixed identifier,
  * never a value: values always travel as typed placeholders).
  */
 export interface Table<C extends Columns = Columns, N extends string = string> {
   name: N;
   columns: C;
-  /** Column names in DDL order. */
+  /**
+   * Column names in the module's order: the DDL's, except where a module groups columns (the
+   * snapshot fields of notification_events). Every INSERT and SELECT names its columns, so only
+   * the set matters, and a test compares it with the DDL by name.
+   */
   names: (keyof C & string)[];
-  /** The columns an INSERT writes (all but the defaulted ones), in DDL order. */
+  /** The columns an INSERT writes (all but the defaulted ones), in the same order. */
   inserted: (keyof C & string)[];
   row: z.ZodObject<Shape<C>>;
 }
