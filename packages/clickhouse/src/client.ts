@@ -1,5 +1,6 @@
 import path from 'node:path';
 import { createClient, type ClickHouseClient } from '@clickhouse/client';
+import type { z } from 'zod';
 import { SINGLE_NODE, clusterSettings, type Topology } from './topology.ts';
 
 export type { ClickHouseClient };
@@ -95,4 +96,18 @@ export async function queryRows<T>(
   const rows = await rs.json<T>();
   assertExactIntegers(rows);
   return rows;
+}
+
+/**
+ * Runs a query and parses every row with `row`, so a query's result type is checked where it is
+ * read rather than assumed. Values go only through `params` (typed placeholders in the SQL).
+ */
+export async function queryParsed<S extends z.ZodType>(
+  client: ClickHouseClient,
+  query: string,
+  params: Record<string, unknown>,
+  row: S,
+): Promise<z.output<S>[]> {
+  const rows = await queryRows<unknown>(client, query, params);
+  return rows.map((r) => row.parse(r));
 }

@@ -1,4 +1,4 @@
-export { openClickhouse, queryRows, assertExactIntegers, PrecisionLostError, CLICKHOUSE_SETTINGS, type Clickhouse, type ClickhouseConfig, type ClickHouseClient } from './client.ts';
+export { openClickhouse, queryRows, queryParsed, assertExactIntegers, PrecisionLostError, CLICKHOUSE_SETTINGS, type Clickhouse, type ClickhouseConfig, type ClickHouseClient } from './client.ts';
 export { migrate, loadMigrations, splitStatements, type Migration, type MigrateResult } from './migrate.ts';
 export {
   renderForTopology,
@@ -11,7 +11,9 @@ export {
   type Topology,
   type Placement,
 } from './topology.ts';
+export { defineTable, column, defaulted, col, type Table, type AnyTable, type Column } from './tables/table.ts';
 export * from './tables/raw-events.ts';
+export * from './tables/facts.ts';
 export * from './tables/reference.ts';
 export * from './tables/dirty-days.ts';
 export * from './tables/day-builds.ts';

@@ -39,8 +39,9 @@
  *
  * `renderForTopology` is a pure function of the statement text: single-node output is the input,
  * byte for byte, and a statement this module cannot place (a new table without a PLACEMENT entry,
- * an ALTER, a non-MergeTree engine) is refused in cluster mode rather than guessed. `DROP TABLE IF
- * EXISTS` is rendered ON CLUSTER (both tables of a sharded one).
+ * an ALTER other than ADD COLUMN, a non-MergeTree engine) is refused in cluster mode rather than
+ * guessed. `ALTER TABLE ... ADD COLUMN` and `DROP TABLE IF EXISTS` are rendered ON CLUSTER (both
+ * tables of a sharded one).
  */
 import type { ClickHouseSettings } from '@clickhouse/client';
 
@@ -160,6 +161,8 @@ function splitTopLevel(inside: string): string[] {
   return parts.map((p) => p.trim()).filter(Boolean);
 }
 
+const ALTER_TABLE = /^ALTER\s+TABLE\s+([A-Za-z_][A-Za-z0-9_.]*)\s+([\s\S]*)$/i;
+const ADD_COLUMN = /^ADD\s+COLUMN\s/i;
 const DROP_TABLE = /^DROP\s+TABLE\s+IF\s+EXISTS\s+([A-Za-z_][A-Za-z0-9_]*)$/i;
 const CREATE_TABLE = /^CREATE\s+TABLE\s+(IF\s+NOT\s+EXISTS\s+)?([A-Za-z_][A-Za-z0-9_.]*)/i;
 const CREATE_MV = /^(CREATE\s+MATERIALIZED\s+VIEW\s+(?:IF\s+NOT\s+EXISTS\s+)?)([A-Za-z_][A-Za-z0-9_.]*)(\s+TO\s+)([A-Za-z_][A-Za-z0-9_.]*)(\s+AS\s)/i;
@@ -294,10 +297,28 @@ function renderDrop(table: string, t: Extract<Topology, { kind: 'cluster' }>): s
 }
 
 /**
+ * `ALTER TABLE t ADD COLUMN ...[, ADD COLUMN ...]` on every node. A sharded table gets the column
+ * on its local table first and then on its Distributed table, so the Distributed table never
+ * names a column a shard lacks. Any other ALTER is refused: each kind needs its own thought
+ * (an index belongs on the local table only, a DROP COLUMN on the Distributed table first...).
+ */
+function renderAlter(table: string, clauses: string, t: Extract<Topology, { kind: 'cluster' }>): string[] {
+  if (!IDENT.test(table)) throw new Error(`qualified table names are not supported: ${table}`);
+  const parts = splitTopLevel(clauses);
+  if (parts.length === 0 || !parts.every((c) => ADD_COLUMN.test(c))) {
+    throw new Error(`cluster mode renders ALTER TABLE ... ADD COLUMN only; extend renderForTopology for: ALTER TABLE ${table} ${clauses.slice(0, 60)}`);
+  }
+  const placement = placementOf(table);
+  if (placement.kind === 'view') throw new Error(`${table} is a view: it has no columns to add`);
+  const names = placement.kind === 'sharded' ? [localTableName(table), table] : [table];
+  return names.map((name) => `ALTER TABLE ${name} ${onCluster(t.cluster)} ${parts.join(', ')}`);
+}
+
+/**
  * The statement(s) to run for one migration statement. Single node: `[statement]`, unchanged.
  * Cluster: `CREATE TABLE` -> the Replicated local table (and a Distributed table for a sharded
  * one); `CREATE MATERIALIZED VIEW ... TO t AS SELECT ... FROM s` -> the view on every node, from
- * and to the local tables.
+ * and to the local tables; `ALTER TABLE t ADD COLUMN ...` -> on every node (local, then Distributed).
  */
 export function renderForTopology(statement: string, topology: Topology): string[] {
   if (topology.kind === 'single') return [statement];
@@ -307,8 +328,10 @@ export function renderForTopology(statement: string, topology: Topology): string
   if (CREATE_TABLE.test(text)) return renderTable(text, topology);
   const drop = DROP_TABLE.exec(text);
   if (drop?.[1]) return renderDrop(drop[1], topology);
+  const alter = ALTER_TABLE.exec(text);
+  if (alter?.[1] && alter[2] !== undefined) return renderAlter(alter[1], alter[2], topology);
   throw new Error(
-    `cluster mode renders CREATE TABLE, CREATE MATERIALIZED VIEW and DROP TABLE IF EXISTS only; extend renderForTopology for: ${text.slice(0, 80)}`,
+    `cluster mode renders CREATE TABLE, CREATE MATERIALIZED VIEW, ALTER TABLE ... ADD COLUMN and DROP TABLE IF EXISTS only; extend renderForTopology for: ${text.slice(0, 80)}`,
   );
 }
 
@@ -326,9 +349,9 @@ export function renderForTopology(statement: string, topology: Topology): string
  * - `optimize_distributed_group_by_sharding_key` (which needs `optimize_skip_unused_shards`):
  *   GROUP BY notification_id finishes on the shards. Valid because every row was inserted through
  *   the Distributed table (or the view on the shard's local table), i.e. placed by the shard key.
- * - `alter_sync = 2`: an ALTER (today only the DROP PARTITION of a cycle's staged rows, after the
- *   cycle is recorded done) returns once every replica has run it, so no replica keeps staged rows
- *   of a finished cycle after the statement returns.
+ * - `alter_sync = 2`: an ALTER (the DROP PARTITION of a cycle's staged rows, after the cycle is
+ *   recorded done; a migration's ADD COLUMN) returns once every replica has run it, so no replica
+ *   keeps staged rows of a finished cycle, or lacks a column, after the statement returns.
  */
 export function clusterSettings(topology: Topology): ClickHouseSettings {
   if (topology.kind === 'single') return {};

@@ -220,7 +220,8 @@ describe('cluster rendering of every migration statement', () => {
     expect(() => renderForTopology('CREATE TABLE IF NOT EXISTS mystery (x UInt8) ENGINE = MergeTree ORDER BY x', t)).toThrow(
       /mystery has no placement/,
     );
-    expect(() => renderForTopology('ALTER TABLE fact_billing ADD COLUMN x UInt8', t)).toThrow(/CREATE TABLE, CREATE MATERIALIZED VIEW and DROP TABLE IF EXISTS only/);
+    expect(() => renderForTopology('ALTER TABLE fact_billing DROP COLUMN x', t)).toThrow(/ALTER TABLE \.\.\. ADD COLUMN only/);
+    expect(() => renderForTopology('TRUNCATE TABLE fact_billing', t)).toThrow(/CREATE TABLE, CREATE MATERIALIZED VIEW, ALTER TABLE \.\.\. ADD COLUMN and DROP TABLE IF EXISTS only/);
     expect(renderForTopology('DROP TABLE IF EXISTS fact_billing', t)).toEqual([`DROP TABLE IF EXISTS fact_billing ON CLUSTER ${CLUSTER} SYNC`]);
     expect(renderForTopology('DROP TABLE IF EXISTS notification_events', t)).toEqual([
       `DROP TABLE IF EXISTS notification_events ON CLUSTER ${CLUSTER} SYNC`,
@@ -237,6 +238,30 @@ describe('cluster rendering of every migration statement', () => {
     ).toThrow(/letter_events is sharded by .* but ref_services is not/);
     expect(() => renderForTopology(statements[0] ?? '', { kind: 'cluster', cluster: "c'; DROP TABLE x; --" })).toThrow(/invalid cluster name/);
     expect(() => renderForTopology(statements[0] ?? '', { kind: 'cluster', cluster: 'c', database: 'a.b' })).toThrow(/invalid database/);
+  });
+
+  describe('ALTER TABLE ... ADD COLUMN', () => {
+    const add = "ADD COLUMN IF NOT EXISTS channel LowCardinality(Nullable(String)) DEFAULT NULL AFTER postage";
+    it('adds a replicated table\'s column on every node', () => {
+      expect(renderForTopology(`ALTER TABLE fact_billing ${add}`, cluster)).toEqual([`ALTER TABLE fact_billing ON CLUSTER ${CLUSTER} ${add}`]);
+    });
+
+    it('adds a sharded table\'s column to its local table first, then to its Distributed table', () => {
+      const two = `${add}, ADD COLUMN pages UInt32 DEFAULT 0`;
+      expect(renderForTopology(`ALTER TABLE notification_events\n  ${two}`, cluster)).toEqual([
+        `ALTER TABLE notification_events_local ON CLUSTER ${CLUSTER} ${two}`,
+        `ALTER TABLE notification_events ON CLUSTER ${CLUSTER} ${two}`,
+      ]);
+    });
+
+    it('is unchanged on a single node, and refuses what it cannot place', () => {
+      expect(renderForTopology(`ALTER TABLE notification_events ${add}`, SINGLE_NODE)).toEqual([`ALTER TABLE notification_events ${add}`]);
+      expect(() => renderForTopology(`ALTER TABLE mystery ${add}`, cluster)).toThrow(/mystery has no placement/);
+      expect(() => renderForTopology(`ALTER TABLE letter_events_mv ${add}`, cluster)).toThrow(/is a view/);
+      expect(() => renderForTopology(`ALTER TABLE notification_events ${add}, DROP COLUMN postage`, cluster)).toThrow(/ADD COLUMN only/);
+      expect(() => renderForTopology(`ALTER TABLE notification_events ON CLUSTER x ${add}`, cluster)).toThrow(/ADD COLUMN only/);
+    });
+
   });
 
   it('derives the topology from the environment', () => {
@@ -291,6 +316,21 @@ describe('on the embedded engine', () => {
     await expect(
       queryRows(ch.client, 'SELECT formatQuery({q: String}) AS f', { q: get('fact_billing').replace("'{replica}')", "'{replica}'") }),
     ).rejects.toThrow(/Syntax error/);
+  });
+
+  it('parses the rendered ADD COLUMN, and (the cluster taken off) adds the column', async () => {
+    const add = 'ADD COLUMN IF NOT EXISTS channel LowCardinality(Nullable(String)) AFTER postage';
+    for (const sql of renderForTopology(`ALTER TABLE notification_events ${add}`, cluster)) {
+      const [row] = await queryRows<{ f: string }>(ch.client, 'SELECT formatQuery({q: String}) AS f', { q: sql });
+      expect(row?.f, sql).toMatch(new RegExp(`^ALTER TABLE notification_events(_local)? ON CLUSTER ${CLUSTER}\\s+\\(?ADD COLUMN IF NOT EXISTS \x60channel\x60`));
+    }
+    const [onFacts] = renderForTopology(`ALTER TABLE fact_billing ${add}`, cluster);
+    await ch.client.command({ query: decluster(onFacts ?? '') });
+    const cols = await queryRows<{ name: string; type: string }>(
+      ch.client,
+      "SELECT name, type FROM system.columns WHERE database = currentDatabase() AND table = 'fact_billing' AND name IN ('postage', 'channel') ORDER BY position",
+    );
+    expect(cols).toEqual([{ name: 'postage', type: 'LowCardinality(String)' }, { name: 'channel', type: 'LowCardinality(Nullable(String))' }]);
   });
 
   it('knows every cluster setting by name and accepts its value', async () => {

@@ -1,4 +1,14 @@
 import { BILLABLE_STATUSES } from '@notify-stats/events';
+import {
+  FACT_BILLING,
+  FACT_LETTER_DESPATCH,
+  FACT_NOTIFICATION_STATUS,
+  NOTIFICATION_EVENTS,
+  REF_LETTER_RATES,
+  REF_SMS_RATES,
+  SNAPSHOT_FIELDS,
+  type Table,
+} from '@notify-stats/clickhouse';
 
 /**
  * SQL of the incremental rollups, in one place. Every statement is fixed text: values travel
@@ -11,20 +21,11 @@ import { BILLABLE_STATUSES } from '@notify-stats/events';
  * signed contributions of those rows grouped by fact key.
  */
 
-/** The columns of a snapshot besides its identity, day and version. */
-export const SNAPSHOT_FIELDS = [
-  'service_id',
-  'template_id',
-  'job_id',
-  'notification_type',
-  'key_type',
-  'status',
-  'billable_units',
-  'rate_multiplier',
-  'international',
-  'sent_by',
-  'postage',
-] as const;
+/**
+ * The columns of a snapshot besides its identity, day and version: the raw table's own list
+ * (packages/clickhouse tables/raw-events.ts), so that the snapshot tables' columns are named once.
+ */
+export { SNAPSHOT_FIELDS };
 const FIELDS = SNAPSHOT_FIELDS.join(', ');
 /** `name.1 AS a, name.2 AS b, ...` for a tuple whose elements start at `first`. */
 const unpack = (tuple: string, names: readonly string[], first = 1) => names.map((n, i) => `${tuple}.${i + first} AS ${n}`).join(', ');
@@ -66,7 +67,7 @@ export const windowSnapshotsSql = (condition: string) => `
 
 export const rawSnapshotsSql = `
   SELECT notification_id, max(version) AS top, argMax(tuple(created_day, ${FIELDS}), version) AS s
-  FROM (SELECT notification_id, ${VERSION} AS version, created_day, ${FIELDS} FROM notification_events
+  FROM (SELECT notification_id, ${VERSION} AS version, created_day, ${FIELDS} FROM ${NOTIFICATION_EVENTS.name}
         WHERE created_day = {day: Date} AND cityHash64(notification_id) % {buckets: UInt64} = {bucket: UInt64})
   GROUP BY notification_id`;
 
@@ -155,14 +156,14 @@ export const statusContributionSql = (signed: string) => `
 const SMS_RATE_BY_DAY = `
   SELECT d.1 AS day, argMax(r.rate, r.valid_from) AS rate
   FROM (SELECT arrayJoin(arrayZip({days: Array(Date)}, {midnights: Array(DateTime64(6, 'UTC'))})) AS d) AS dd
-  CROSS JOIN (SELECT valid_from, rate FROM ref_sms_rates FINAL) AS r
+  CROSS JOIN (SELECT valid_from, rate FROM ${REF_SMS_RATES.name} FINAL) AS r
   WHERE r.valid_from <= d.2
   GROUP BY day`;
 
 const LETTER_RATE_BY_DAY = `
   SELECT d.1 AS day, r.post_class AS post_class, r.sheet_count AS sheet_count, argMax(r.rate, r.start_date) AS rate
   FROM (SELECT arrayJoin(arrayZip({days: Array(Date)}, {midnights: Array(DateTime64(6, 'UTC'))})) AS d) AS dd
-  CROSS JOIN (SELECT start_date, post_class, sheet_count, rate FROM ref_letter_rates FINAL) AS r
+  CROSS JOIN (SELECT start_date, post_class, sheet_count, rate FROM ${REF_LETTER_RATES.name} FINAL) AS r
   WHERE r.start_date <= d.2
   GROUP BY day, post_class, sheet_count`;
 
@@ -256,26 +257,16 @@ export const despatchContributionSql = (signedLetters: string) => `
 // ---------------------------------------------------------------------------------------------
 // Fact rows: contributions (and, for a repair, the negated facts of today) summed per key.
 
+/** A fact table's key columns (every column but its sums, in the table's order) and its sums. */
+function fact<C extends Table['columns'], const S extends keyof C & string>(table: Table<C>, staged: string, sums: readonly S[]) {
+  return { table: table.name, staged, keys: table.names.filter((n): n is Exclude<keyof C & string, S> => !(sums as readonly string[]).includes(n)), sums };
+}
+
 export const FACT_TABLES = {
-  status: {
-    table: 'fact_notification_status',
-    staged: 'rollup_staged_status',
-    keys: ['day', 'service_id', 'template_id', 'job_id', 'notification_type', 'key_type', 'status'],
-    sums: ['notification_count'],
-  },
-  billing: {
-    table: 'fact_billing',
-    staged: 'rollup_staged_billing',
-    keys: ['day', 'service_id', 'template_id', 'notification_type', 'provider', 'rate_multiplier', 'international', 'rate', 'postage', 'sheets'],
-    sums: ['notifications_sent', 'billable_units', 'chargeable_units'],
-  },
-  despatch: {
-    table: 'fact_letter_despatch',
-    staged: 'rollup_staged_despatch',
-    keys: ['day', 'postage', 'cost_threshold', 'sheets', 'rate'],
-    sums: ['letters'],
-  },
-} as const;
+  status: fact(FACT_NOTIFICATION_STATUS, 'rollup_staged_status', ['notification_count']),
+  billing: fact(FACT_BILLING, 'rollup_staged_billing', ['notifications_sent', 'billable_units', 'chargeable_units']),
+  despatch: fact(FACT_LETTER_DESPATCH, 'rollup_staged_despatch', ['letters']),
+};
 export type FactKind = keyof typeof FACT_TABLES;
 
 /** Today's facts of {day}, negated: added to a day's target contributions, the sum is the correction. */
@@ -344,7 +335,7 @@ const BILLING_COLUMNS = FACT_TABLES.billing.keys.join(', ');
 const billingWithPrice = (type: 'sms' | 'letter') => `
   SELECT f.*, p.rate AS p_rate
   FROM (SELECT ${BILLING_COLUMNS}, sum(notifications_sent) AS n, sum(billable_units) AS b, sum(chargeable_units) AS c
-        FROM fact_billing WHERE day >= {from: Date} AND notification_type = '${type}'
+        FROM ${FACT_BILLING.name} WHERE day >= {from: Date} AND notification_type = '${type}'
         GROUP BY ${BILLING_COLUMNS} HAVING n != 0 OR b != 0 OR c != 0) AS f
   ${
     type === 'sms'
@@ -367,7 +358,7 @@ export const repriceDespatchSql = `
   SELECT day, postage, cost_threshold, sheets, arrayJoin([tuple(f_rate, -1), tuple(p_rate, 1)]) AS side, side.1 AS rate,
          side.2 * n AS letters
   FROM (SELECT f.*, f.rate AS f_rate, p.rate AS p_rate
-        FROM (SELECT day, postage, cost_threshold, sheets, rate, sum(letters) AS n FROM fact_letter_despatch WHERE day >= {from: Date}
+        FROM (SELECT day, postage, cost_threshold, sheets, rate, sum(letters) AS n FROM ${FACT_LETTER_DESPATCH.name} WHERE day >= {from: Date}
               GROUP BY day, postage, cost_threshold, sheets, rate HAVING n != 0) AS f
         LEFT JOIN (${LETTER_RATE_BY_DAY}) AS p ON p.day = f.day AND p.post_class = f.postage AND p.sheet_count = f.sheets)
   WHERE p_rate != f_rate`;

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { queryRows, type ClickHouseClient } from '@notify-stats/clickhouse';
+import { REF_API_KEYS, queryRows, type ClickHouseClient } from '@notify-stats/clickhouse';
 import { ApiError } from '../errors.ts';
 import { httpMetrics } from '../metrics.ts';
 import { guard, type Access, type Attempt, type Authenticated, type GuardHook } from './guard.ts';
@@ -45,7 +45,7 @@ export interface ApiKeyRow {
 // aliases differ from the columns: ClickHouse aliases are visible in WHERE and would shadow them.
 const ACTIVE_KEYS_SQL = `
   SELECT toString(id) AS key_id, toString(service_id) AS key_service_id, secret
-  FROM ref_api_keys FINAL
+  FROM ${REF_API_KEYS.name} FINAL
   WHERE revoked = false`;
 
 interface KeySnapshot {

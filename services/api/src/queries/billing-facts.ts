@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { queryRows, type ClickHouseClient } from '@notify-stats/clickhouse';
-import { dayRangeParams, factDays, type DayRange } from './day-range.ts';
+import { FACT_BILLING, type ClickHouseClient } from '@notify-stats/clickhouse';
+import type { DayRange } from './day-range.ts';
+import { queryDays } from './query-days.ts';
 
 const count = z.coerce.number();
 const money = z.string(); // exact decimal text (output_format_json_quote_decimals)
@@ -10,19 +11,16 @@ export type LetterLineRow = z.infer<typeof letterLineRow>;
 
 /** Letters sent in the range per service, postage and rate, with their exact cost. */
 export async function letterLinesByService(client: ClickHouseClient, range: DayRange): Promise<LetterLineRow[]> {
-  const days = factDays(dayRangeParams.parse(range));
-  if (!days) return [];
-  const rows = await queryRows<unknown>(
-    client,
-    `SELECT toString(service_id) AS service_id, postage, rate,
-            sum(notifications_sent) AS letters, sum(notifications_sent * rate) AS cost
-     FROM fact_billing
-     WHERE notification_type = 'letter' AND day BETWEEN {start: Date} AND {end: Date}
-     GROUP BY service_id, postage, rate
-     HAVING letters != 0 OR cost != 0`,
-    days,
-  );
-  return rows.map((r) => letterLineRow.parse(r));
+  return queryDays(client, {
+    range,
+    sql: `SELECT toString(service_id) AS service_id, postage, rate,
+              sum(notifications_sent) AS letters, sum(notifications_sent * rate) AS cost
+       FROM ${FACT_BILLING.name}
+       WHERE notification_type = 'letter' AND day BETWEEN {start: Date} AND {end: Date}
+       GROUP BY service_id, postage, rate
+       HAVING letters != 0 OR cost != 0`,
+    row: letterLineRow,
+  });
 }
 
 export const dailyVolumeRow = z.object({
@@ -42,25 +40,22 @@ export type DailyVolumeRow = z.infer<typeof dailyVolumeRow>;
  * column in WHERE, since ClickHouse aliases are visible in the whole query.
  */
 export async function dailyVolumes(client: ClickHouseClient, range: DayRange): Promise<DailyVolumeRow[]> {
-  const days = factDays(dayRangeParams.parse(range));
-  if (!days) return [];
-  const rows = await queryRows<unknown>(
-    client,
-    `SELECT day,
-            sumIf(notifications_sent, notification_type = 'sms') AS sms_totals,
-            sumIf(billable_units, notification_type = 'sms') AS sms_fragment_totals,
-            sumIf(chargeable_units, notification_type = 'sms') AS sms_chargeable_units,
-            sumIf(notifications_sent, notification_type = 'email') AS email_totals,
-            sumIf(notifications_sent, notification_type = 'letter') AS letter_totals,
-            sumIf(billable_units, notification_type = 'letter') AS letter_sheet_totals
-     FROM fact_billing
-     WHERE day BETWEEN {start: Date} AND {end: Date}
-     GROUP BY day
-     HAVING sms_totals != 0 OR sms_fragment_totals != 0 OR sms_chargeable_units != 0 OR email_totals != 0 OR letter_totals != 0 OR letter_sheet_totals != 0
-     ORDER BY day`,
-    days,
-  );
-  return rows.map((r) => dailyVolumeRow.parse(r));
+  return queryDays(client, {
+    range,
+    sql: `SELECT day,
+              sumIf(notifications_sent, notification_type = 'sms') AS sms_totals,
+              sumIf(billable_units, notification_type = 'sms') AS sms_fragment_totals,
+              sumIf(chargeable_units, notification_type = 'sms') AS sms_chargeable_units,
+              sumIf(notifications_sent, notification_type = 'email') AS email_totals,
+              sumIf(notifications_sent, notification_type = 'letter') AS letter_totals,
+              sumIf(billable_units, notification_type = 'letter') AS letter_sheet_totals
+       FROM ${FACT_BILLING.name}
+       WHERE day BETWEEN {start: Date} AND {end: Date}
+       GROUP BY day
+       HAVING sms_totals != 0 OR sms_fragment_totals != 0 OR sms_chargeable_units != 0 OR email_totals != 0 OR letter_totals != 0 OR letter_sheet_totals != 0
+       ORDER BY day`,
+    row: dailyVolumeRow,
+  });
 }
 
 export const smsProviderRow = z.object({
@@ -75,23 +70,20 @@ export type SmsProviderRow = z.infer<typeof smsProviderRow>;
 
 /** Sms per day and provider; cost is gross (every chargeable unit at the day's rate). */
 export async function dailySmsProviderVolumes(client: ClickHouseClient, range: DayRange): Promise<SmsProviderRow[]> {
-  const days = factDays(dayRangeParams.parse(range));
-  if (!days) return [];
-  const rows = await queryRows<unknown>(
-    client,
-    `SELECT day, provider,
-            sum(notifications_sent) AS sms_totals,
-            sum(billable_units) AS sms_fragment_totals,
-            sum(chargeable_units) AS sms_chargeable_units,
-            sum(chargeable_units * rate) AS sms_cost
-     FROM fact_billing
-     WHERE notification_type = 'sms' AND day BETWEEN {start: Date} AND {end: Date}
-     GROUP BY day, provider
-     HAVING sms_totals != 0 OR sms_fragment_totals != 0 OR sms_chargeable_units != 0 OR sms_cost != 0
-     ORDER BY day, provider`,
-    days,
-  );
-  return rows.map((r) => smsProviderRow.parse(r));
+  return queryDays(client, {
+    range,
+    sql: `SELECT day, provider,
+              sum(notifications_sent) AS sms_totals,
+              sum(billable_units) AS sms_fragment_totals,
+              sum(chargeable_units) AS sms_chargeable_units,
+              sum(chargeable_units * rate) AS sms_cost
+       FROM ${FACT_BILLING.name}
+       WHERE notification_type = 'sms' AND day BETWEEN {start: Date} AND {end: Date}
+       GROUP BY day, provider
+       HAVING sms_totals != 0 OR sms_fragment_totals != 0 OR sms_chargeable_units != 0 OR sms_cost != 0
+       ORDER BY day, provider`,
+    row: smsProviderRow,
+  });
 }
 
 export const serviceVolumeRow = z.object({
@@ -107,22 +99,19 @@ export type ServiceVolumeRow = z.infer<typeof serviceVolumeRow>;
 
 /** Gross volumes per service with any billing fact in the range. */
 export async function volumesByService(client: ClickHouseClient, range: DayRange): Promise<ServiceVolumeRow[]> {
-  const days = factDays(dayRangeParams.parse(range));
-  if (!days) return [];
-  const rows = await queryRows<unknown>(
-    client,
-    `SELECT toString(service_id) AS service_id,
-            sumIf(notifications_sent, notification_type = 'sms') AS sms_notifications,
-            sumIf(chargeable_units, notification_type = 'sms') AS sms_chargeable_units,
-            sumIf(notifications_sent, notification_type = 'email') AS email_totals,
-            sumIf(notifications_sent, notification_type = 'letter') AS letter_totals,
-            sumIf(billable_units, notification_type = 'letter') AS letter_sheet_totals,
-            sumIf(notifications_sent * rate, notification_type = 'letter') AS letter_cost
-     FROM fact_billing
-     WHERE day BETWEEN {start: Date} AND {end: Date}
-     GROUP BY service_id
-     HAVING sms_notifications != 0 OR sms_chargeable_units != 0 OR email_totals != 0 OR letter_totals != 0 OR letter_sheet_totals != 0 OR letter_cost != 0`,
-    days,
-  );
-  return rows.map((r) => serviceVolumeRow.parse(r));
+  return queryDays(client, {
+    range,
+    sql: `SELECT toString(service_id) AS service_id,
+              sumIf(notifications_sent, notification_type = 'sms') AS sms_notifications,
+              sumIf(chargeable_units, notification_type = 'sms') AS sms_chargeable_units,
+              sumIf(notifications_sent, notification_type = 'email') AS email_totals,
+              sumIf(notifications_sent, notification_type = 'letter') AS letter_totals,
+              sumIf(billable_units, notification_type = 'letter') AS letter_sheet_totals,
+              sumIf(notifications_sent * rate, notification_type = 'letter') AS letter_cost
+       FROM ${FACT_BILLING.name}
+       WHERE day BETWEEN {start: Date} AND {end: Date}
+       GROUP BY service_id
+       HAVING sms_notifications != 0 OR sms_chargeable_units != 0 OR email_totals != 0 OR letter_totals != 0 OR letter_sheet_totals != 0 OR letter_cost != 0`,
+    row: serviceVolumeRow,
+  });
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { queryRows, type ClickHouseClient } from '@notify-stats/clickhouse';
-import { dayRangeParams, factDays, type DayRange } from './day-range.ts';
+import { FACT_LETTER_DESPATCH, type ClickHouseClient } from '@notify-stats/clickhouse';
+import type { DayRange } from './day-range.ts';
+import { queryDays } from './query-days.ts';
 
 export const despatchRow = z.object({
   date: z.string(),
@@ -19,19 +20,16 @@ export type DespatchRow = z.infer<typeof despatchRow>;
  * and "sorted" comes before "unsorted"; rate is compared as a decimal.
  */
 export async function despatchTotals(client: ClickHouseClient, range: DayRange): Promise<DespatchRow[]> {
-  const days = factDays(dayRangeParams.parse(range));
-  if (!days) return [];
-  const rows = await queryRows<unknown>(
-    client,
+  return queryDays(client, {
+    range,
     // Columns are qualified: the alias `letters` would otherwise stand for the sum inside the cost's sum.
-    `SELECT f.day AS date, f.postage AS postage, f.cost_threshold AS cost_threshold, f.sheets AS sheets, f.rate AS rate,
-            sum(f.letters) AS letters, sum(f.letters * f.rate) AS cost
-     FROM fact_letter_despatch AS f
-     WHERE f.day BETWEEN {start: Date} AND {end: Date}
-     GROUP BY day, postage, cost_threshold, sheets, rate
-     HAVING letters != 0
-     ORDER BY day, postage, cost_threshold, rate, sheets`,
-    days,
-  );
-  return rows.map((r) => despatchRow.parse(r));
+    sql: `SELECT f.day AS date, f.postage AS postage, f.cost_threshold AS cost_threshold, f.sheets AS sheets, f.rate AS rate,
+              sum(f.letters) AS letters, sum(f.letters * f.rate) AS cost
+       FROM ${FACT_LETTER_DESPATCH.name} AS f
+       WHERE f.day BETWEEN {start: Date} AND {end: Date}
+       GROUP BY day, postage, cost_threshold, sheets, rate
+       HAVING letters != 0
+       ORDER BY day, postage, cost_threshold, rate, sheets`,
+    row: despatchRow,
+  });
 }

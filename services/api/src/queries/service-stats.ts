@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { queryRows, type ClickHouseClient } from '@notify-stats/clickhouse';
-import { dayRangeParams, factDays, type DayRange } from './day-range.ts';
+import { FACT_NOTIFICATION_STATUS, FACT_BILLING, INBOUND_SMS, type ClickHouseClient } from '@notify-stats/clickhouse';
+import type { DayRange } from './day-range.ts';
+import { queryDays } from './query-days.ts';
 
 const count = z.coerce.number();
 const money = z.string(); // exact decimal text (output_format_json_quote_decimals)
@@ -23,20 +24,18 @@ export async function serviceStatusByDay(
   notificationType: string,
   range: DayRange,
 ): Promise<ServiceStatusRow[]> {
-  const days = factDays(dayRangeParams.parse(range));
-  if (!days) return [];
-  const rows = await queryRows<unknown>(
-    client,
-    `SELECT day, status, sum(notification_count) AS total
-     FROM fact_notification_status
-     WHERE service_id = {service_id: UUID} AND notification_type = {notification_type: String}
-       AND key_type != 'test' AND day BETWEEN {start: Date} AND {end: Date}
-     GROUP BY day, status
-     HAVING total != 0
-     ORDER BY day, status`,
-    { ...days, service_id: serviceParam.parse(serviceId), notification_type: typeParam.parse(notificationType) },
-  );
-  return rows.map((r) => serviceStatusRow.parse(r));
+  return queryDays(client, {
+    range,
+    sql: `SELECT day, status, sum(notification_count) AS total
+       FROM ${FACT_NOTIFICATION_STATUS.name}
+       WHERE service_id = {service_id: UUID} AND notification_type = {notification_type: String}
+         AND key_type != 'test' AND day BETWEEN {start: Date} AND {end: Date}
+       GROUP BY day, status
+       HAVING total != 0
+       ORDER BY day, status`,
+    params: { service_id: serviceParam.parse(serviceId), notification_type: typeParam.parse(notificationType) },
+    row: serviceStatusRow,
+  });
 }
 
 // Aliases must not reuse column names: ClickHouse would read sum(x) AS x inside sum(x * rate).
@@ -54,20 +53,18 @@ export async function serviceBillingByDay(
   notificationType: string,
   range: DayRange,
 ): Promise<ServiceBillingDayRow[]> {
-  const days = factDays(dayRangeParams.parse(range));
-  if (!days) return [];
-  const rows = await queryRows<unknown>(
-    client,
-    `SELECT day, sum(notifications_sent) AS sent, sum(chargeable_units) AS units, sum(notifications_sent * rate) AS cost
-     FROM fact_billing
-     WHERE service_id = {service_id: UUID} AND notification_type = {notification_type: String}
-       AND day BETWEEN {start: Date} AND {end: Date}
-     GROUP BY day
-     HAVING sent != 0 OR units != 0 OR cost != 0
-     ORDER BY day`,
-    { ...days, service_id: serviceParam.parse(serviceId), notification_type: typeParam.parse(notificationType) },
-  );
-  return rows.map((r) => serviceBillingDayRow.parse(r));
+  return queryDays(client, {
+    range,
+    sql: `SELECT day, sum(notifications_sent) AS sent, sum(chargeable_units) AS units, sum(notifications_sent * rate) AS cost
+       FROM ${FACT_BILLING.name}
+       WHERE service_id = {service_id: UUID} AND notification_type = {notification_type: String}
+         AND day BETWEEN {start: Date} AND {end: Date}
+       GROUP BY day
+       HAVING sent != 0 OR units != 0 OR cost != 0
+       ORDER BY day`,
+    params: { service_id: serviceParam.parse(serviceId), notification_type: typeParam.parse(notificationType) },
+    row: serviceBillingDayRow,
+  });
 }
 
 export const serviceLetterDayRow = z.object({ day: z.string(), postage: z.string(), rate: money, letters: count, cost: money });
@@ -75,19 +72,17 @@ export type ServiceLetterDayRow = z.infer<typeof serviceLetterDayRow>;
 
 /** Letters per day, postage and rate with their exact cost (the billing report's letter lines, per day). */
 export async function serviceLettersByDay(client: ClickHouseClient, serviceId: string, range: DayRange): Promise<ServiceLetterDayRow[]> {
-  const days = factDays(dayRangeParams.parse(range));
-  if (!days) return [];
-  const rows = await queryRows<unknown>(
-    client,
-    `SELECT day, postage, rate, sum(notifications_sent) AS letters, sum(notifications_sent * rate) AS cost
-     FROM fact_billing
-     WHERE service_id = {service_id: UUID} AND notification_type = 'letter' AND day BETWEEN {start: Date} AND {end: Date}
-     GROUP BY day, postage, rate
-     HAVING letters != 0 OR cost != 0
-     ORDER BY day, postage, rate`,
-    { ...days, service_id: serviceParam.parse(serviceId) },
-  );
-  return rows.map((r) => serviceLetterDayRow.parse(r));
+  return queryDays(client, {
+    range,
+    sql: `SELECT day, postage, rate, sum(notifications_sent) AS letters, sum(notifications_sent * rate) AS cost
+       FROM ${FACT_BILLING.name}
+       WHERE service_id = {service_id: UUID} AND notification_type = 'letter' AND day BETWEEN {start: Date} AND {end: Date}
+       GROUP BY day, postage, rate
+       HAVING letters != 0 OR cost != 0
+       ORDER BY day, postage, rate`,
+    params: { service_id: serviceParam.parse(serviceId) },
+    row: serviceLetterDayRow,
+  });
 }
 
 export const serviceInboundDayRow = z.object({ day: z.string(), received: count });
@@ -99,21 +94,19 @@ export type ServiceInboundDayRow = z.infer<typeof serviceInboundDayRow>;
  * one id disagree on the day, the earliest counts, so the id is counted in exactly one day.
  */
 export async function serviceInboundByDay(client: ClickHouseClient, serviceId: string, range: DayRange): Promise<ServiceInboundDayRow[]> {
-  const days = factDays(dayRangeParams.parse(range));
-  if (!days) return [];
-  const rows = await queryRows<unknown>(
-    client,
-    `SELECT first_day AS day, count() AS received
-     FROM (
-       SELECT inbound_sms_id, min(created_day) AS first_day
-       FROM inbound_sms
-       WHERE service_id = {service_id: UUID}
-       GROUP BY inbound_sms_id
-     )
-     WHERE first_day BETWEEN {start: Date} AND {end: Date}
-     GROUP BY first_day
-     ORDER BY first_day`,
-    { ...days, service_id: serviceParam.parse(serviceId) },
-  );
-  return rows.map((r) => serviceInboundDayRow.parse(r));
+  return queryDays(client, {
+    range,
+    sql: `SELECT first_day AS day, count() AS received
+       FROM (
+         SELECT inbound_sms_id, min(created_day) AS first_day
+         FROM ${INBOUND_SMS.name}
+         WHERE service_id = {service_id: UUID}
+         GROUP BY inbound_sms_id
+       )
+       WHERE first_day BETWEEN {start: Date} AND {end: Date}
+       GROUP BY first_day
+       ORDER BY first_day`,
+    params: { service_id: serviceParam.parse(serviceId) },
+    row: serviceInboundDayRow,
+  });
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { queryRows, type ClickHouseClient } from '@notify-stats/clickhouse';
+import { REF_ANNUAL_BILLING, REF_ORGANISATIONS, REF_SERVICES, queryParsed, type ClickHouseClient } from '@notify-stats/clickhouse';
 
 export const serviceRow = z.object({
   service_id: z.string(),
@@ -25,17 +25,16 @@ const SERVICES_SQL = `
          coalesce(s.billing_contact_names, o.billing_contact_names) AS contact_names,
          coalesce(s.billing_contact_email_addresses, o.billing_contact_email_addresses) AS contact_email_addresses,
          coalesce(s.billing_reference, o.billing_reference) AS billing_reference
-  FROM ref_services AS s FINAL
+  FROM ${REF_SERVICES.name} AS s FINAL
   LEFT JOIN (SELECT id, name, purchase_order_number, billing_contact_names, billing_contact_email_addresses,
-                    billing_reference FROM ref_organisations FINAL) AS o ON o.id = s.organisation_id`;
+                    billing_reference FROM ${REF_ORGANISATIONS.name} FINAL) AS o ON o.id = s.organisation_id`;
 
 const LIVE = `WHERE s.restricted = false AND s.active = true AND s.count_as_live = true`;
 
 /** Every known service with its organisation and billing fields; `live` keeps only live ones. */
 export async function serviceDirectory(client: ClickHouseClient, opts: { live: boolean }): Promise<ServiceRow[]> {
   const sql = `${SERVICES_SQL} ${opts.live ? LIVE : ''} SETTINGS join_use_nulls = 1`;
-  const rows = await queryRows<unknown>(client, sql);
-  return rows.map((r) => serviceRow.parse(r));
+  return queryParsed(client, sql, {}, serviceRow);
 }
 
 /**
@@ -45,15 +44,15 @@ export async function serviceDirectory(client: ClickHouseClient, opts: { live: b
  */
 export const FREE_ALLOWANCE_SQL = `
   SELECT service_id, argMax(free_sms_fragment_limit, version) AS free_limit
-  FROM ref_annual_billing FINAL
+  FROM ${REF_ANNUAL_BILLING.name} FINAL
   WHERE financial_year_start = {fy: Int32}
   GROUP BY service_id`;
 
 const allowanceRow = z.object({ service_id: z.string(), free_limit: z.coerce.number() });
 
 export async function freeAllowances(client: ClickHouseClient, fy: number): Promise<Map<string, number>> {
-  const rows = await queryRows<unknown>(client, FREE_ALLOWANCE_SQL, { fy: z.number().int().parse(fy) });
-  return new Map(rows.map((r) => allowanceRow.parse(r)).map((r) => [r.service_id, r.free_limit]));
+  const rows = await queryParsed(client, FREE_ALLOWANCE_SQL, { fy: z.number().int().parse(fy) }, allowanceRow);
+  return new Map(rows.map((r) => [r.service_id, r.free_limit]));
 }
 
 const isSurrogate = (u: number) => u >= 0xd800 && u <= 0xdfff;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { queryRows, type ClickHouseClient } from '@notify-stats/clickhouse';
+import { FACT_BILLING, REF_ANNUAL_BILLING, queryParsed, type ClickHouseClient } from '@notify-stats/clickhouse';
 import { dayRangeParams, factDays, financialYearFactStart, type DayRange } from './day-range.ts';
 
 const count = z.coerce.number();
@@ -24,14 +24,14 @@ const money = z.string(); // exact decimal text (output_format_json_quote_decima
 const chargedSql = (serviceFilter: string) => `
   WITH allowance AS (
     SELECT service_id, toInt32(financial_year_start) AS fy, argMax(free_sms_fragment_limit, version) AS free_limit
-    FROM ref_annual_billing FINAL
+    FROM ${REF_ANNUAL_BILLING.name} FINAL
     WHERE 1 ${serviceFilter}
     GROUP BY service_id, financial_year_start
   ),
   years AS (
     SELECT service_id, toInt32(toYear(day)) - if(toMonth(day) < 4, 1, 0) AS fy,
            arraySort(l -> (l.1, l.2), groupArray((day, rate, toInt64(chargeable_units)))) AS lines
-    FROM fact_billing
+    FROM ${FACT_BILLING.name}
     WHERE notification_type = 'sms' AND day BETWEEN {fy_start: Date} AND {end: Date} ${serviceFilter}
     GROUP BY service_id, fy
   )
@@ -75,7 +75,7 @@ export type SmsChargedRow = z.infer<typeof smsChargedRow>;
 export async function smsChargedByService(client: ClickHouseClient, range: DayRange): Promise<SmsChargedRow[]> {
   const params = window(range);
   if (!params) return [];
-  return (await queryRows<unknown>(client, ALL_SERVICES_SQL, params)).map((r) => smsChargedRow.parse(r));
+  return queryParsed(client, ALL_SERVICES_SQL, params, smsChargedRow);
 }
 
 export const smsChargedDayRow = z.object({ day: z.string(), rate: money, charged_units: count, cost: money });
@@ -85,6 +85,5 @@ export type SmsChargedDayRow = z.infer<typeof smsChargedDayRow>;
 export async function smsChargedByDay(client: ClickHouseClient, serviceId: string, range: DayRange): Promise<SmsChargedDayRow[]> {
   const params = window(range);
   if (!params) return [];
-  const rows = await queryRows<unknown>(client, ONE_SERVICE_SQL, { ...params, service_id: z.guid().parse(serviceId) });
-  return rows.map((r) => smsChargedDayRow.parse(r));
+  return queryParsed(client, ONE_SERVICE_SQL, { ...params, service_id: z.guid().parse(serviceId) }, smsChargedDayRow);
 }

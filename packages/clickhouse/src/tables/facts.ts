@@ -1,0 +1,44 @@
+import type { z } from 'zod';
+import { col, defineTable } from './table.ts';
+
+// The fact tables the rollups write and the api reads (SummingMergeTree: rows of one key add
+// up). A row reads back with its sums as exact integers and `rate` as exact decimal text.
+
+export const FACT_NOTIFICATION_STATUS = defineTable('fact_notification_status', {
+  day: col.date(),
+  service_id: col.uuid(),
+  template_id: col.uuid(),
+  job_id: col.uuid(),
+  notification_type: col.lowCardinality(),
+  key_type: col.lowCardinality(),
+  status: col.lowCardinality(),
+  notification_count: col.int64(),
+});
+export type FactNotificationStatusRow = z.infer<typeof FACT_NOTIFICATION_STATUS.row>;
+
+export const FACT_BILLING = defineTable('fact_billing', {
+  day: col.date(),
+  service_id: col.uuid(),
+  template_id: col.uuid(),
+  notification_type: col.lowCardinality(),
+  provider: col.lowCardinality(),
+  rate_multiplier: col.uint32(),
+  international: col.bool(),
+  rate: col.money(),
+  postage: col.lowCardinality(),
+  sheets: col.uint32(),
+  notifications_sent: col.int64(),
+  billable_units: col.int64(),
+  chargeable_units: col.int64(),
+});
+export type FactBillingRow = z.infer<typeof FACT_BILLING.row>;
+
+export const FACT_LETTER_DESPATCH = defineTable('fact_letter_despatch', {
+  day: col.date(),
+  postage: col.lowCardinality(),
+  cost_threshold: col.lowCardinality(),
+  sheets: col.uint32(),
+  rate: col.money(),
+  letters: col.int64(),
+});
+export type FactLetterDespatchRow = z.infer<typeof FACT_LETTER_DESPATCH.row>;
