@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { moneyToNumber, sumMoney } from '@notify-stats/money';
-import { dateRangeQuery, resolveRange } from '../http/date-range.ts';
+import { dateRangeQuery } from '../http/date-range.ts';
 import { formatParam, sendFactReport } from '../http/report-reply.ts';
 import { letterBreakdown } from '../letter-breakdown.ts';
 import { letterLinesByService, type LetterLineRow } from '../queries/billing-facts.ts';
@@ -83,7 +83,7 @@ const route: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
       },
     },
     async (request, reply) => {
-      const range = resolveRange(request.query);
+      const { range } = request.query;
       const body = async () => {
         const [sms, letters, services] = await Promise.all([
           smsChargedByService(deps.clickhouse, range),

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { NOTIFICATION_TYPES } from '@notify-stats/events';
-import { dateRangeQuery, resolveRange } from '../http/date-range.ts';
+import { dateRangeQuery } from '../http/date-range.ts';
 import { sendFactReport } from '../http/report-reply.ts';
 import { statusTotals, type StatusTotalRow } from '../queries/status-facts.ts';
 import type { RouteDeps } from './deps.ts';
@@ -52,7 +52,7 @@ const route: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
       },
     },
     async (request, reply) => {
-      const range = resolveRange(request.query);
+      const { range } = request.query;
       return sendFactReport(request, reply, deps, response, async () => platformStats(await statusTotals(deps.clickhouse, range)));
     },
   );
