@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
+import { MESSAGING_STATUS_BUCKETS, type MessagingBucket } from '@notify-stats/events';
 import { moneyToNumber, sumMoney } from '@notify-stats/money';
 import { authenticatedService, serviceAuth } from '../../auth/service-key.ts';
 import { ApiError } from '../../errors.ts';
@@ -12,17 +13,9 @@ import { GROUPINGS, MAX_PERIODS, periodCount, periodOf, periodStarts, peerDate, 
 const TYPES = ['sms', 'email', 'letter'] as const;
 type NotificationType = (typeof TYPES)[number];
 
-/** Our statuses in the peer's buckets (issue 7); every status is in exactly one. */
-export const STATUS_BUCKETS = {
-  messagesSentDelivered: ['delivered', 'sent'],
-  messagesSentAccepted: ['created', 'sending', 'pending-virus-check'],
-  messagesSentBuffered: ['pending'],
-  messagesSentFailed: ['technical-failure', 'temporary-failure', 'permanent-failure', 'failed', 'virus-scan-failed', 'returned-letter'],
-  messagesSentRejected: ['validation-failed', 'cancelled'],
-} as const;
-type Bucket = keyof typeof STATUS_BUCKETS;
+type Bucket = MessagingBucket;
 const BUCKET_OF = new Map<string, Bucket>(
-  Object.entries(STATUS_BUCKETS).flatMap(([bucket, statuses]) => statuses.map((s) => [s, bucket as Bucket] as const)),
+  Object.entries(MESSAGING_STATUS_BUCKETS).flatMap(([bucket, statuses]) => statuses.map((s) => [s, bucket as Bucket] as const)),
 );
 
 const period = z.object({
