@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { financialYearOf, financialYearStart } from '@notify-stats/london';
 import { moneyToNumber, multiplyMoney, parseMoney, sumMoney } from '@notify-stats/money';
 import { letterBreakdown } from '../letter-breakdown.ts';
@@ -7,6 +6,7 @@ import type { ServiceLetterDayRow } from '../queries/service-stats.ts';
 import type { SmsChargedDayRow } from '../queries/sms-charges.ts';
 import { peerDate, resolveWindow, type DayWindow } from './periods.ts';
 import { fail, ok, type Result } from './result.ts';
+import { uuidV5 } from './uuid-v5.ts';
 
 export const DEFAULT_LIMIT = 10;
 export const MAX_LIMIT = 100;
@@ -44,15 +44,6 @@ export function resolveSpendingQuery(q: Record<string, unknown>, nowMs = Date.no
   const window = resolveWindow(q, nowMs);
   if (!window.ok) return window;
   return ok({ page, limit, window: window.value });
-}
-
-/** An RFC 9562 version-5 (name-based, SHA-1) UUID: the same name in the same namespace is the same id. */
-export function uuidV5(namespace: string, name: string): string {
-  const hash = createHash('sha1').update(Buffer.from(namespace.replace(/-/g, ''), 'hex')).update(name, 'utf8').digest();
-  hash[6] = ((hash[6] ?? 0) & 0x0f) | 0x50;
-  hash[8] = ((hash[8] ?? 0) & 0x3f) | 0x80;
-  const hex = hash.subarray(0, 16).toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
 interface Charge {
