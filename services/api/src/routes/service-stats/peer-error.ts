@@ -1,20 +1,17 @@
 import type { FastifyError } from 'fastify';
-import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
-import { ApiError } from '../../errors.ts';
+import { ApiError, errorAnswer, type ErrorAnswer } from '../../errors.ts';
 
 // The peer's control codes; other failures carry their HTTP status as code.
 export const PEER_CODES = { apiKeyRequired: 1, apiKeyIncorrect: 10 } as const;
 
-/** Any failure in the peer's error envelope: 401 -> code 1, 403 -> code 10, else the HTTP status. */
-export function peerError(err: FastifyError | ApiError): { status: number; code: number; message: string; headers: Record<string, string> } {
-  if (err instanceof ApiError) {
-    const code = err.statusCode === 401 ? PEER_CODES.apiKeyRequired : err.statusCode === 403 ? PEER_CODES.apiKeyIncorrect : err.statusCode;
-    return { status: err.statusCode, code, message: err.message, headers: err.headers };
-  }
-  if (hasZodFastifySchemaValidationErrors(err)) {
-    return { status: 400, code: 400, message: err.validation[0]?.message ?? 'Invalid request', headers: {} };
-  }
-  const status = err.statusCode ?? 500;
-  if (status >= 400 && status < 500) return { status, code: status, message: err.message, headers: {} };
-  return { status: 500, code: 500, message: 'Internal server error', headers: {} };
+/**
+ * Any failure in the peer's error envelope: the app's answer (errors.ts) with the peer's code,
+ * 401 -> 1 and 403 -> 10 for our refusals (ApiError), else the HTTP status. A failure of ours says only "Internal server error"
+ * here: the peer's clients are given no report-specific advice.
+ */
+export function peerError(err: FastifyError | Error): ErrorAnswer & { code: number } {
+  const answer = errorAnswer(err);
+  const refusal = err instanceof ApiError;
+  const code = refusal && answer.status === 401 ? PEER_CODES.apiKeyRequired : refusal && answer.status === 403 ? PEER_CODES.apiKeyIncorrect : answer.status;
+  return answer.logAs ? { ...answer, message: 'Internal server error', code } : { ...answer, code };
 }
