@@ -38,3 +38,34 @@ export const BILLABLE_STATUSES: Record<NotificationType, readonly Status[]> = {
   email: ['sending', 'delivered', 'temporary-failure', 'permanent-failure'],
   letter: ['sending', 'delivered', 'returned-letter'],
 };
+
+// Status groupings the reports count by. Each is named for what it means in its report; sets that
+// look alike but differ (platform-stats `failed` against the messaging statistics' failed bucket,
+// which has returned-letter and leaves validation-failed to `rejected`) are kept apart on purpose.
+
+/** Reached the recipient: GET /platform-stats `delivered` (reports.md section 3), messaging `messagesSentDelivered`. */
+export const DELIVERED_STATUSES = ['delivered', 'sent'] as const satisfies readonly Status[];
+
+/** GET /platform-stats `failed` (reports.md section 3). */
+export const PLATFORM_FAILED_STATUSES = [
+  'technical-failure',
+  'temporary-failure',
+  'permanent-failure',
+  'validation-failed',
+  'virus-scan-failed',
+  'failed',
+] as const satisfies readonly Status[];
+
+/** Never requested: GET /platform-stats `requested` is the total minus these (reports.md section 3). */
+export const NOT_REQUESTED_STATUSES = ['cancelled'] as const satisfies readonly Status[];
+
+/** The service messaging statistics' buckets (GET /v2/stats/messaging, issue 7): every status in exactly one. */
+export const MESSAGING_STATUS_BUCKETS = {
+  messagesSentDelivered: DELIVERED_STATUSES,
+  messagesSentAccepted: ['created', 'sending', 'pending-virus-check'],
+  messagesSentBuffered: ['pending'],
+  messagesSentFailed: ['technical-failure', 'temporary-failure', 'permanent-failure', 'failed', 'virus-scan-failed', 'returned-letter'],
+  messagesSentRejected: ['validation-failed', 'cancelled'],
+} as const satisfies Record<string, readonly Status[]>;
+export type MessagingBucket = keyof typeof MESSAGING_STATUS_BUCKETS;
+

@@ -1,6 +1,14 @@
 // The report bodies a correct pipeline must answer for what the tally says was produced,
-// written from reports.md and the seed's shapes alone (no pipeline code involved).
-import { NOTIFICATION_TYPES, type NotificationType, type Status } from '@notify-stats/events';
+// written from reports.md and the seed's shapes alone (no pipeline code involved; the status
+// groupings are the event vocabulary's, which the events package pins against reports.md).
+import {
+  DELIVERED_STATUSES,
+  NOT_REQUESTED_STATUSES,
+  NOTIFICATION_TYPES,
+  PLATFORM_FAILED_STATUSES,
+  type NotificationType,
+  type Status,
+} from '@notify-stats/events';
 import { compareDays } from '@notify-stats/london';
 import type { StatusCounts, Tally } from './tally.ts';
 
@@ -26,18 +34,17 @@ export interface DailyVolumesRow {
   letter_sheet_totals: number;
 }
 
-const FAILED: readonly Status[] = ['technical-failure', 'temporary-failure', 'permanent-failure', 'validation-failed', 'virus-scan-failed', 'failed'];
-
 const inRange = (day: string, start: string, end: string) => compareDays(day, start) >= 0 && compareDays(day, end) <= 0;
 
 function counts(statuses: StatusCounts): PlatformStatsCounts {
   const n = (s: Status) => statuses[s] ?? 0;
+  const sum = (group: readonly Status[]) => group.reduce((a, s) => a + n(s), 0);
   const total = Object.values(statuses).reduce((a, b) => a + (b ?? 0), 0);
   return {
     total,
-    delivered: n('delivered') + n('sent'),
-    failed: FAILED.reduce((a, s) => a + n(s), 0),
-    requested: total - n('cancelled'),
+    delivered: sum(DELIVERED_STATUSES),
+    failed: sum(PLATFORM_FAILED_STATUSES),
+    requested: total - sum(NOT_REQUESTED_STATUSES),
     'technical-failure': n('technical-failure'),
     'temporary-failure': n('temporary-failure'),
     'permanent-failure': n('permanent-failure'),

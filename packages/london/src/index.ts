@@ -117,6 +117,11 @@ export function addDays(day: IsoDay, n: number): IsoDay {
   return toDay(utcDay(day).plus({ days: n }));
 }
 
+/** Whole days from `from` to `to` (negative when `to` is earlier), counted on the calendar, so never off by a DST hour. */
+export function daysBetween(from: IsoDay, to: IsoDay): number {
+  return Math.round(utcDay(to).diff(utcDay(from), 'days').days);
+}
+
 export function daysInRange(from: IsoDay, to: IsoDay): IsoDay[] {
   const out: IsoDay[] = [];
   for (let d = from; compareDays(d, to) <= 0; d = addDays(d, 1)) out.push(d);
@@ -137,6 +142,19 @@ export function todayInLondon(now: Date = new Date()): IsoDay {
 export function monthStart(day: IsoDay): IsoDay {
   assertDay(day);
   return `${day.slice(0, 8)}01`;
+}
+
+/** Calendar months from the month of `from` to the month of `to`, whatever the days (2024-01-31 to 2024-02-01 is 1). */
+export function monthsBetween(from: IsoDay, to: IsoDay): number {
+  const a = parts(from);
+  const b = parts(to);
+  return (b.year - a.year) * 12 + b.month - a.month;
+}
+
+/** 1 January of the day's year. */
+export function yearStart(day: IsoDay): IsoDay {
+  assertDay(day);
+  return `${day.slice(0, 4)}-01-01`;
 }
 
 /** Clamps to the end of a shorter month (2024-01-31 + 1 month = 2024-02-29), as luxon does. */

@@ -5,6 +5,7 @@ import {
   addDays,
   addMonths,
   compareDays,
+  daysBetween,
   daysInRange,
   financialYearEnd,
   financialYearOf,
@@ -16,7 +17,9 @@ import {
   londonMidnightUtc,
   londonOffsetString,
   monthStart,
+  monthsBetween,
   todayInLondon,
+  yearStart,
 } from '../src/index.ts';
 
 const ms = (iso: string): number => Date.parse(iso);
@@ -169,5 +172,46 @@ describe('day arithmetic', () => {
   it('computes today in London', () => {
     expect(todayInLondon(new Date('2024-06-30T23:00:00Z'))).toBe('2024-07-01');
     expect(isIsoDay(todayInLondon())).toBe(true);
+  });
+});
+
+describe('calendar distances', () => {
+  it('counts whole days, across DST changes, leap days and years', () => {
+    const table: Array<[string, string, number]> = [
+      ['2024-03-31', '2024-04-01', 1], // the spring-forward day (31 March) is 23 h long, still one day
+      ['2024-10-26', '2024-10-28', 2], // across the 25 h day
+      ['2024-02-28', '2024-03-01', 2], // leap day
+      ['2023-02-28', '2023-03-01', 1],
+      ['2024-01-01', '2025-01-01', 366],
+      ['2025-01-01', '2024-01-01', -366],
+      ['2024-05-05', '2024-05-05', 0],
+      ['0001-01-01', '0001-12-31', 364],
+      ['9999-12-30', '9999-12-31', 1],
+    ];
+    for (const [from, to, n] of table) expect(daysBetween(from, to), `${from}..${to}`).toBe(n);
+  });
+
+  it('is the inverse of addDays (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 2_900_000 }), fc.integer({ min: -40_000, max: 40_000 }), (offset, n) => {
+        const from = addDays('1000-01-01', offset);
+        return daysBetween(from, addDays(from, n)) === n;
+      }),
+    );
+  });
+
+  it('counts calendar months whatever the days', () => {
+    expect(monthsBetween('2024-01-31', '2024-02-01')).toBe(1);
+    expect(monthsBetween('2024-02-01', '2024-02-29')).toBe(0);
+    expect(monthsBetween('2023-04-15', '2024-03-15')).toBe(11);
+    expect(monthsBetween('2024-12-01', '2024-01-01')).toBe(-11);
+    expect(monthsBetween('1970-01-01', '9999-12-31')).toBe(8030 * 12 - 1);
+    expect(() => monthsBetween('2024-13-01', '2024-01-01')).toThrow(RangeError);
+  });
+
+  it('finds the first of January', () => {
+    expect(yearStart('2024-07-15')).toBe('2024-01-01');
+    expect(yearStart('0042-01-01')).toBe('0042-01-01');
+    expect(() => yearStart('2024-02-30')).toThrow(RangeError);
   });
 });

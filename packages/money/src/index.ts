@@ -56,6 +56,11 @@ export function sumMoney(values: Array<string>): string {
   return canonical(values.reduce((acc: Decimal, v) => acc.plus(dec(v, 'Addend')), new D(0)));
 }
 
+/** Exact order of two amounts (plain decimal strings, either sign): negative, 0 or positive, as for a sort. */
+export function compareMoney(a: string, b: string): number {
+  return dec(a, 'Amount').comparedTo(dec(b, 'Amount'));
+}
+
 export function formatLetterPrice(rate: string): string {
   const d = dec(rate, 'Rate');
   if (d.isNegative()) throw new RangeError(`Rate is negative: ${rate}`);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Decimal } from 'decimal.js';
-import { formatLetterPrice, moneyToNumber, multiplyMoney, parseMoney, sumMoney } from '../src/index.ts';
+import { compareMoney, formatLetterPrice, moneyToNumber, multiplyMoney, parseMoney, sumMoney } from '../src/index.ts';
 
 describe('parseMoney', () => {
   it.each<[unknown, string]>([
@@ -110,5 +110,25 @@ describe('parseMoney: JSON numbers the parser may have rounded', () => {
   });
   it('takes the same amount as a string, exactly', () => {
     expect(parseMoney('9223372036854775808')).toBe('9223372036854775808');
+  });
+});
+
+describe('compareMoney', () => {
+  it.each<[string, string, number]>([
+    ['0.45', '0.638', -1],
+    ['10', '9.99', 1],
+    ['1.5', '1.50', 0],
+    ['1234.5', '999.9999', 1],
+    ['0.0000000001', '0', 1],
+    ['-1', '0.5', -1],
+    ['0', '-0', 0],
+    // Past a double's precision: as numbers these two are equal.
+    ['9007199254740993', '9007199254740992', 1],
+  ])('%s vs %s', (a, b, sign) => {
+    expect(Math.sign(compareMoney(a, b))).toBe(sign);
+  });
+
+  it('refuses what is not a plain decimal', () => {
+    expect(() => compareMoney('1e3', '1')).toThrow(TypeError);
   });
 });

@@ -1,4 +1,4 @@
-import { formatLetterPrice, parseMoney } from '@notify-stats/money';
+import { compareMoney, formatLetterPrice, parseMoney } from '@notify-stats/money';
 
 export interface LetterLine {
   /** Raw postage from the facts: first, second, economy, europe, rest-of-world ('' if unknown). */
@@ -11,17 +11,6 @@ export interface LetterLine {
 // reports.md section 3: europe and rest-of-world are billed as one international group.
 const GROUP: Record<string, string> = { economy: 'economy', second: 'second', first: 'first', europe: 'international', 'rest-of-world': 'international' };
 const ORDER = ['economy', 'second', 'first', 'international'];
-
-/** Exact order of two non-negative plain decimals, without floats: pad both parts, then compare text. */
-export function compareDecimal(a: string, b: string): number {
-  const [ai = '', af = ''] = a.split('.');
-  const [bi = '', bf = ''] = b.split('.');
-  const iw = Math.max(ai.length, bi.length);
-  const fw = Math.max(af.length, bf.length);
-  const ka = ai.padStart(iw, '0') + af.padEnd(fw, '0');
-  const kb = bi.padStart(iw, '0') + bf.padEnd(fw, '0');
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
-}
 
 function label(group: string): string {
   if (group === 'international') return 'international letters';
@@ -48,7 +37,7 @@ export function letterBreakdown(lines: readonly LetterLine[]): string {
   }
   const rank = (g: string) => (ORDER.includes(g) ? ORDER.indexOf(g) : ORDER.length);
   return [...merged.values()]
-    .sort((x, y) => rank(x.group) - rank(y.group) || compareDecimal(x.rate, y.rate))
+    .sort((x, y) => rank(x.group) - rank(y.group) || compareMoney(x.rate, y.rate))
     .map((l) => `${l.letters} ${label(l.group)} at ${formatLetterPrice(l.rate)}\n`)
     .join('');
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareDecimal, letterBreakdown } from '../src/letter-breakdown.ts';
+import { letterBreakdown } from '../src/letter-breakdown.ts';
 import { byCodePoint, byOrganisationThenService } from '../src/queries/services.ts';
 
 describe('letterBreakdown', () => {
@@ -45,16 +45,13 @@ describe('letterBreakdown', () => {
         '3 international letters at £1.55\n',
     );
   });
-});
 
-describe('compareDecimal', () => {
-  it.each([
-    ['0.45', '0.638', -1],
-    ['10', '9.99', 1],
-    ['1.5', '1.50', 0],
-    ['1234.5', '999.9999', 1],
-  ])('%s vs %s', (a, b, sign) => {
-    expect(Math.sign(compareDecimal(a, b))).toBe(sign);
+  it('orders rates by value, not by their text', () => {
+    const text = letterBreakdown([
+      { postage: 'first', rate: '10.5', letters: 1 },
+      { postage: 'first', rate: '9.5', letters: 1 },
+    ]);
+    expect(text).toBe('1 first class letters at £9.50\n1 first class letters at £10.50\n');
   });
 });
 

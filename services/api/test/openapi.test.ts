@@ -52,4 +52,12 @@ describe('OpenAPI document', () => {
     for (const report of REPORTS) expect(Object.keys(paths[report]!.get!.responses['200']!.content ?? {}), report).toEqual(['application/json', 'text/csv']);
     expect(Object.keys(paths['/platform-stats']!.get!.responses['200']!.content ?? {})).toEqual(['application/json']);
   });
+
+  it("documents a report's query from its schema's input side: the dates, never the parsed range", () => {
+    for (const report of ['/platform-stats', ...REPORTS]) {
+      const query = (paths[report]!.get!.parameters ?? []).filter((p) => p.in === 'query') as Array<{ name: string; schema?: unknown }>;
+      expect(query.map((p) => p.name), report).toEqual(report === '/platform-stats' ? ['start_date', 'end_date'] : ['start_date', 'end_date', 'format']);
+      for (const p of query.slice(0, 2)) expect(p.schema, `${report} ${p.name}`).toEqual({ type: 'string', format: 'date' });
+    }
+  });
 });

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
+import type { DayRange } from '../queries/day-range.ts';
 import { negotiateCoding } from './content-coding.ts';
 import type { ReportCache } from './report-cache.ts';
 import { RenderedReport } from './rendered-report.ts';
@@ -77,11 +78,14 @@ export function csvCell(value: unknown): unknown {
 // accented names come out garbled. With it they read UTF-8.
 const UTF8_BOM = '\uFEFF';
 
-/** `attachment; filename="<report>_<start>_<end>.csv"`, from the route and its (validated) dates. */
+/**
+ * `attachment; filename="<report>_<start>_<end>.csv"`, from the route and the range its query
+ * schema validated (date-range.ts puts it on the parsed query); just `<report>.csv` without one.
+ */
 function csvDisposition(request: FastifyRequest): string {
   const report = (request.routeOptions.url ?? 'report').split('/').filter(Boolean).pop() ?? 'report';
-  const q = request.query as { start_date?: unknown; end_date?: unknown };
-  const days = [q.start_date, q.end_date].filter((d): d is string => typeof d === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(d));
+  const range = (request.query as { range?: DayRange } | undefined)?.range;
+  const days = range ? [range.start, range.end] : [];
   const name = [report, ...days].join('_').replace(/[^A-Za-z0-9_.-]/g, '');
   return `attachment; filename="${name}.csv"`;
 }

@@ -1,9 +1,9 @@
 import { Readable } from 'node:stream';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { compareDays, isIsoDay } from '@notify-stats/london';
+import { daysBetween } from '@notify-stats/london';
 import { ApiError } from '../errors.ts';
-import { MESSAGES } from '../http/date-range.ts';
+import { checkDateRange } from '../http/date-range.ts';
 import type { RouteDeps } from './deps.ts';
 
 /** The part of the rollups service the API can drive when both run in one process. */
@@ -20,18 +20,32 @@ export interface RollupControl {
 }
 
 // A backfill is work an operator asks for; a year is 365 days, ten years is plenty.
-const MAX_BACKFILL_DAYS = 3700;
+export const MAX_BACKFILL_DAYS = 3700;
 
-const backfillQuery = z.object({ from: z.unknown(), to: z.unknown(), from_raw: z.enum(['true', 'false']).optional() }).superRefine((q, ctx) => {
-  for (const name of ['from', 'to'] as const) {
-    const v = q[name];
-    if (typeof v !== 'string' || !isIsoDay(v)) {
-      ctx.addIssue({ code: 'custom', path: [name], message: MESSAGES.format });
-      return;
+const dayParam = (what: string) => z.unknown().describe(what).meta({ type: 'string', format: 'date' });
+
+/**
+ * from..to as the reports check dates (date-range.ts: format of each, then order, same messages),
+ * then the size; the parsed output is the range and the flag, so the handler reads typed values.
+ */
+const backfillQuery = z
+  .object({
+    from: dayParam('First London day to rebuild, YYYY-MM-DD'),
+    to: dayParam('Last London day to rebuild, YYYY-MM-DD (inclusive)'),
+    from_raw: z.enum(['true', 'false']).optional(),
+  })
+  .transform((q, ctx) => {
+    const checked = checkDateRange({ start_date: q.from, end_date: q.to }, { required: true, singleFinancialYear: false }, new Date());
+    if (!checked.ok) {
+      ctx.addIssue({ code: 'custom', path: [checked.path === 'start_date' ? 'from' : 'to'], message: checked.message });
+      return z.NEVER;
     }
-  }
-  if (compareDays(q.from as string, q.to as string) > 0) ctx.addIssue({ code: 'custom', path: ['from'], message: MESSAGES.order });
-});
+    if (daysBetween(checked.range.start, checked.range.end) + 1 > MAX_BACKFILL_DAYS) {
+      ctx.addIssue({ code: 'custom', path: ['from'], message: `A backfill covers at most ${MAX_BACKFILL_DAYS} days` });
+      return z.NEVER;
+    }
+    return { range: checked.range, fromRaw: q.from_raw === 'true' };
+  });
 
 const route: FastifyPluginAsyncZod<RouteDeps & { rollups?: RollupControl | undefined }> = async (app, deps) => {
   const control = (): RollupControl => {
@@ -50,14 +64,12 @@ const route: FastifyPluginAsyncZod<RouteDeps & { rollups?: RollupControl | undef
       },
     },
     async (request, reply) => {
-      const { from, to, from_raw: fromRaw } = request.query as { from: string; to: string; from_raw?: 'true' | 'false' };
-      const days = (Date.parse(to) - Date.parse(from)) / 86_400_000 + 1;
-      if (days > MAX_BACKFILL_DAYS) throw new ApiError(400, `A backfill covers at most ${MAX_BACKFILL_DAYS} days`);
+      const { range, fromRaw } = request.query;
       const rollups = control();
       const stream = new Readable({ read() {} });
       const write = (o: unknown) => stream.push(`${JSON.stringify(o)}\n`);
       rollups
-        .backfill(from, to, (p) => write({ done: p.done, total: p.total, day: p.day }), { fromRaw: fromRaw === 'true' })
+        .backfill(range.start, range.end, (p) => write({ done: p.done, total: p.total, day: p.day }), { fromRaw })
         .then(() => write({ finished: true }))
         .catch((err: unknown) => {
           request.log.error({ err }, 'backfill failed');

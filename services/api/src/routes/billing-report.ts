@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { moneyToNumber, sumMoney } from '@notify-stats/money';
-import { dateRangeQuery, resolveRange } from '../http/date-range.ts';
+import { compareMoney, moneyToNumber, sumMoney } from '@notify-stats/money';
+import { dateRangeQuery } from '../http/date-range.ts';
 import { formatParam, sendFactReport } from '../http/report-reply.ts';
 import { letterBreakdown } from '../letter-breakdown.ts';
 import { letterLinesByService, type LetterLineRow } from '../queries/billing-facts.ts';
@@ -27,8 +27,7 @@ const row = z.object({
 const response = z.array(row);
 const COLUMNS = Object.keys(row.shape);
 
-// A non-negative plain decimal is above zero exactly when it has a non-zero digit.
-const positive = (amount: string) => /[1-9]/.test(amount);
+const positive = (amount: string) => compareMoney(amount, '0') > 0;
 
 /** Joins sms (after allowance) and letters per service to the directory; only services that cost something. */
 export function billingReport(sms: readonly SmsChargedRow[], letters: readonly LetterLineRow[], services: readonly ServiceRow[]) {
@@ -83,7 +82,7 @@ const route: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
       },
     },
     async (request, reply) => {
-      const range = resolveRange(request.query);
+      const { range } = request.query;
       const body = async () => {
         const [sms, letters, services] = await Promise.all([
           smsChargedByService(deps.clickhouse, range),

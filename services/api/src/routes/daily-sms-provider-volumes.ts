@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { moneyToNumber } from '@notify-stats/money';
-import { dateRangeQuery, resolveRange } from '../http/date-range.ts';
+import { dateRangeQuery } from '../http/date-range.ts';
 import { formatParam, sendFactReport } from '../http/report-reply.ts';
 import { dailySmsProviderVolumes } from '../queries/billing-facts.ts';
 import type { RouteDeps } from './deps.ts';
@@ -31,7 +31,7 @@ const route: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
       },
     },
     async (request, reply) => {
-      const range = resolveRange(request.query);
+      const { range } = request.query;
       const body = async () => (await dailySmsProviderVolumes(deps.clickhouse, range)).map((r) => ({ ...r, sms_cost: moneyToNumber(r.sms_cost) }));
       return sendFactReport(request, reply, deps, response, body, COLUMNS);
     },

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { dateRangeQuery, resolveRange } from '../http/date-range.ts';
+import { dateRangeQuery } from '../http/date-range.ts';
 import { formatParam, sendFactReport } from '../http/report-reply.ts';
 import { dailyVolumes } from '../queries/billing-facts.ts';
 import type { RouteDeps } from './deps.ts';
@@ -31,7 +31,7 @@ const route: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
       },
     },
     async (request, reply) => {
-      const range = resolveRange(request.query);
+      const { range } = request.query;
       return sendFactReport(request, reply, deps, response, () => dailyVolumes(deps.clickhouse, range), COLUMNS);
     },
   );

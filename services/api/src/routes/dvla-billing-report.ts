@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { moneyToNumber } from '@notify-stats/money';
-import { dateRangeQuery, resolveRange } from '../http/date-range.ts';
+import { dateRangeQuery } from '../http/date-range.ts';
 import { formatParam, sendFactReport } from '../http/report-reply.ts';
 import { despatchTotals } from '../queries/despatch-facts.ts';
 import type { RouteDeps } from './deps.ts';
@@ -32,7 +32,7 @@ const route: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
       },
     },
     async (request, reply) => {
-      const range = resolveRange(request.query);
+      const { range } = request.query;
       const body = async () => (await despatchTotals(deps.clickhouse, range)).map((r) => ({ ...r, rate: moneyToNumber(r.rate), cost: moneyToNumber(r.cost) }));
       return sendFactReport(request, reply, deps, response, body, COLUMNS);
     },

@@ -1,12 +1,10 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { NOTIFICATION_TYPES } from '@notify-stats/events';
-import { dateRangeQuery, resolveRange } from '../http/date-range.ts';
+import { DELIVERED_STATUSES, NOT_REQUESTED_STATUSES, NOTIFICATION_TYPES, PLATFORM_FAILED_STATUSES } from '@notify-stats/events';
+import { dateRangeQuery } from '../http/date-range.ts';
 import { sendFactReport } from '../http/report-reply.ts';
 import { statusTotals, type StatusTotalRow } from '../queries/status-facts.ts';
 import type { RouteDeps } from './deps.ts';
-
-const FAILED = ['technical-failure', 'temporary-failure', 'permanent-failure', 'validation-failed', 'virus-scan-failed', 'failed'];
 
 const typeStats = z.object({
   total: z.number().int(),
@@ -27,9 +25,9 @@ export function platformStats(rows: readonly StatusTotalRow[]): z.infer<typeof r
     const total = rows.filter((r) => r.notification_type === type).reduce((s, r) => s + r.total, 0);
     return {
       total,
-      delivered: count(['delivered', 'sent']),
-      failed: count(FAILED),
-      requested: total - count(['cancelled']),
+      delivered: count(DELIVERED_STATUSES),
+      failed: count(PLATFORM_FAILED_STATUSES),
+      requested: total - count(NOT_REQUESTED_STATUSES),
       'technical-failure': count(['technical-failure']),
       'temporary-failure': count(['temporary-failure']),
       'permanent-failure': count(['permanent-failure']),
@@ -52,7 +50,7 @@ const route: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
       },
     },
     async (request, reply) => {
-      const range = resolveRange(request.query);
+      const { range } = request.query;
       return sendFactReport(request, reply, deps, response, async () => platformStats(await statusTotals(deps.clickhouse, range)));
     },
   );

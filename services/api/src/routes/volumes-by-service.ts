@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { financialYearOf } from '@notify-stats/london';
 import { moneyToNumber } from '@notify-stats/money';
-import { dateRangeQuery, resolveRange } from '../http/date-range.ts';
+import { dateRangeQuery } from '../http/date-range.ts';
 import { formatParam, sendFactReport } from '../http/report-reply.ts';
 import { volumesByService, type ServiceVolumeRow } from '../queries/billing-facts.ts';
 import { byOrganisationThenService, freeAllowances, serviceDirectory, type ServiceRow } from '../queries/services.ts';
@@ -61,7 +61,7 @@ const route: FastifyPluginAsyncZod<RouteDeps> = async (app, deps) => {
       },
     },
     async (request, reply) => {
-      const range = resolveRange(request.query);
+      const { range } = request.query;
       const body = async () => {
         const [live, volumes, allowances] = await Promise.all([
           serviceDirectory(deps.clickhouse, { live: true }),

@@ -1,29 +1,21 @@
 import type { FastifyError } from 'fastify';
 import fastifyRateLimit from '@fastify/rate-limit';
-import { hasZodFastifySchemaValidationErrors, type FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { addDays, addMonths, compareDays, isIsoDay, londonMidnightUtc, monthStart, todayInLondon, type IsoDay } from '@notify-stats/london';
-import { sumMoney } from '@notify-stats/money';
 import { AUTH_MESSAGES, authenticatedService, serviceAuth } from '../../auth/service-key.ts';
 import { ApiError } from '../../errors.ts';
 import { sendReport } from '../../http/report-reply.ts';
 import { smsChargedByDay } from '../../queries/sms-charges.ts';
 import { serviceBillingByDay } from '../../queries/service-stats.ts';
+import { costResumeMonths, INTERVALS, resolveCostResumeQuery, type CostResumeMonth } from '../../service-stats/cost-resume.ts';
 import { serviceIdParam, type ServiceStatsDeps } from './context.ts';
-import { MAX_PERIODS, periodCount, periodStarts, type DayWindow } from './periods.ts';
+import { PEER_CODES, peerError } from './peer-error.ts';
+import { resolvedQuery } from './query.ts';
 
 /** The peer's limit: 5 requests a minute per API key. */
 export const RATE_LIMIT = { max: 5, timeWindowMs: 60_000 } as const;
 
-export const INTERVALS = ['last_month', 'last_twelve_months', 'custom'] as const;
-type Interval = (typeof INTERVALS)[number];
-
-const MONTHS = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august', 'september', 'october', 'november', 'december'];
-
-// The peer's control codes; other failures carry their HTTP status as code.
-export const PEER_CODES = { apiKeyRequired: 1, apiKeyIncorrect: 10 } as const;
-
-const month = z.object({
+const month: z.ZodType<CostResumeMonth> = z.object({
   month: z.string(),
   year: z.string(),
   m: z.string(),
@@ -34,48 +26,9 @@ const month = z.object({
 });
 const response = z.object({ success: z.literal(true), datas: z.array(month) });
 const errorResponse = z.object({ success: z.literal(false), code: z.number().int(), message: z.string() });
-export type CostResumeMonth = z.infer<typeof month>;
 
-type Result<T> = { ok: true; value: T } | { ok: false; message: string };
-
-const FIRST_DAY = '1970-01-01';
-
-/** DD-MM-YYYY, zero-padded, a real date from 01-01-1970, as YYYY-MM-DD. */
-function peerDay(value: unknown): IsoDay | null {
-  if (typeof value !== 'string') return null;
-  const m = /^(\d{2})-(\d{2})-(\d{4})$/.exec(value);
-  if (!m) return null;
-  const day = `${m[3]}-${m[2]}-${m[1]}`;
-  return isIsoDay(day) && compareDays(day, FIRST_DAY) >= 0 ? day : null;
-}
-
-/**
- * The London days asked for. last_month: the previous calendar month; last_twelve_months: the
- * twelve months before the current one (so its last month is last_month); custom: from..to,
- * both inclusive. `from`/`to` are only read for custom.
- */
-export function resolveCostResumeQuery(q: Record<string, unknown>, nowMs = Date.now()): Result<{ interval: Interval; window: DayWindow }> {
-  const interval = q.interval;
-  if (typeof interval !== 'string' || !(INTERVALS as readonly string[]).includes(interval)) {
-    return { ok: false, message: `interval is required, one of ${INTERVALS.join(', ')}` };
-  }
-  const thisMonth = monthStart(todayInLondon(new Date(nowMs)));
-  const lastDay = addDays(thisMonth, -1);
-  if (interval === 'last_month') return { ok: true, value: { interval, window: { first: monthStart(lastDay), last: lastDay } } };
-  if (interval === 'last_twelve_months') return { ok: true, value: { interval, window: { first: addMonths(thisMonth, -12), last: lastDay } } };
-  const from = peerDay(q.from);
-  if (!from) return { ok: false, message: 'from is required with interval=custom, a date DD-MM-YYYY from 01-01-1970' };
-  const to = peerDay(q.to);
-  if (!to) return { ok: false, message: 'to is required with interval=custom, a date DD-MM-YYYY from 01-01-1970' };
-  if (compareDays(from, to) > 0) return { ok: false, message: 'from must not be after to' };
-  const window = { first: from, last: to };
-  const n = periodCount(window, 'month');
-  if (n > MAX_PERIODS) return { ok: false, message: `from..to holds ${n} months, more than the ${MAX_PERIODS} allowed: narrow it` };
-  return { ok: true, value: { interval: 'custom', window } };
-}
-
-const query = z
-  .object({
+const query = resolvedQuery(
+  {
     apiKey: z
       .unknown()
       .optional()
@@ -89,53 +42,9 @@ const query = z
     from: z.unknown().optional().describe('custom only: first day, DD-MM-YYYY (London)').meta({ type: 'string', pattern: '^\\d{2}-\\d{2}-\\d{4}$' }),
     to: z.unknown().optional().describe('custom only: last day, DD-MM-YYYY (London), inclusive').meta({ type: 'string', pattern: '^\\d{2}-\\d{2}-\\d{4}$' }),
     ...serviceIdParam,
-  })
-  .superRefine((q, ctx) => {
-    const r = resolveCostResumeQuery(q);
-    if (!r.ok) ctx.addIssue({ code: 'custom', message: r.message });
-  });
-
-export interface CostResumeInputs {
-  charged: ReadonlyArray<{ day: string; cost: string }>;
-  billing: ReadonlyArray<{ day: string; sent: number }>;
-}
-
-/** One entry per calendar month of the window, traffic or not, in the peer's strings. */
-export function costResumeMonths(window: DayWindow, input: CostResumeInputs): CostResumeMonth[] {
-  const costs = new Map<string, string[]>();
-  const sent = new Map<string, number>();
-  for (const c of input.charged) {
-    const key = monthStart(c.day);
-    costs.set(key, [...(costs.get(key) ?? []), c.cost]);
-  }
-  for (const b of input.billing) sent.set(monthStart(b.day), (sent.get(monthStart(b.day)) ?? 0) + b.sent);
-  return periodStarts(window, 'month').map((start) => {
-    const m = Number(start.slice(5, 7));
-    return {
-      month: MONTHS[m - 1] ?? '',
-      year: start.slice(0, 4),
-      m: start.slice(5, 7),
-      date: londonMidnightUtc(start).getTime() / 1000,
-      type: 'month' as const,
-      cost: sumMoney(costs.get(start) ?? []),
-      nb_send: String(sent.get(start) ?? 0),
-    };
-  });
-}
-
-/** Any failure in the peer's error envelope: 401 -> code 1, 403 -> code 10, else the HTTP status. */
-function peerError(err: FastifyError | ApiError): { status: number; code: number; message: string; headers: Record<string, string> } {
-  if (err instanceof ApiError) {
-    const code = err.statusCode === 401 ? PEER_CODES.apiKeyRequired : err.statusCode === 403 ? PEER_CODES.apiKeyIncorrect : err.statusCode;
-    return { status: err.statusCode, code, message: err.message, headers: err.headers };
-  }
-  if (hasZodFastifySchemaValidationErrors(err)) {
-    return { status: 400, code: 400, message: err.validation[0]?.message ?? 'Invalid request', headers: {} };
-  }
-  const status = err.statusCode ?? 500;
-  if (status >= 400 && status < 500) return { status, code: status, message: err.message, headers: {} };
-  return { status: 500, code: 500, message: 'Internal server error', headers: {} };
-}
+  },
+  (q) => resolveCostResumeQuery(q),
+);
 
 const DESCRIPTION = `Sms sent and their cost per London month for the authenticated service, in the shape of a peer's
 cost summary. One entry per calendar month of the interval, traffic or not: \`month\` (English, lower case), \`year\`,
@@ -187,14 +96,13 @@ const route: FastifyPluginAsyncZod<ServiceStatsDeps> = async (app, deps) => {
     },
     async (request, reply) => {
       const { serviceId } = authenticatedService(request);
-      const q = resolveCostResumeQuery(request.query as Record<string, unknown>);
-      if (!q.ok) throw new ApiError(400, q.message);
-      const range = { start: q.value.window.first, end: q.value.window.last };
+      const { window } = request.query;
+      const range = { start: window.first, end: window.last };
       const [charged, billing] = await Promise.all([
         smsChargedByDay(deps.clickhouse, serviceId, range),
         serviceBillingByDay(deps.clickhouse, serviceId, 'sms', range),
       ]);
-      return sendReport(request, reply, deps, response, { success: true, datas: costResumeMonths(q.value.window, { charged, billing }) });
+      return sendReport(request, reply, deps, response, { success: true, datas: costResumeMonths(window, { charged, billing }) });
     },
   );
 };

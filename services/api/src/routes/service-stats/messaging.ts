@@ -1,29 +1,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { moneyToNumber, sumMoney } from '@notify-stats/money';
+import { MESSAGING_STATUS_BUCKETS } from '@notify-stats/events';
 import { authenticatedService, serviceAuth } from '../../auth/service-key.ts';
-import { ApiError } from '../../errors.ts';
 import { sendReport } from '../../http/report-reply.ts';
 import { smsChargedByDay } from '../../queries/sms-charges.ts';
 import { serviceBillingByDay, serviceInboundByDay, serviceStatusByDay } from '../../queries/service-stats.ts';
+import { MESSAGING_TYPES, messagingPeriods, resolveMessagingQuery, type MessagingPeriod } from '../../service-stats/messaging.ts';
+import { GROUPINGS } from '../../service-stats/periods.ts';
 import { SERVICE_AUTH_DOC, serviceIdParam, unixParam, type ServiceStatsDeps } from './context.ts';
-import { GROUPINGS, MAX_PERIODS, periodCount, periodOf, periodStarts, peerDate, resolveWindow, tooManyPeriods, type By, type DayWindow } from './periods.ts';
-
-const TYPES = ['sms', 'email', 'letter'] as const;
-type NotificationType = (typeof TYPES)[number];
-
-/** Our statuses in the peer's buckets (issue 7); every status is in exactly one. */
-export const STATUS_BUCKETS = {
-  messagesSentDelivered: ['delivered', 'sent'],
-  messagesSentAccepted: ['created', 'sending', 'pending-virus-check'],
-  messagesSentBuffered: ['pending'],
-  messagesSentFailed: ['technical-failure', 'temporary-failure', 'permanent-failure', 'failed', 'virus-scan-failed', 'returned-letter'],
-  messagesSentRejected: ['validation-failed', 'cancelled'],
-} as const;
-type Bucket = keyof typeof STATUS_BUCKETS;
-const BUCKET_OF = new Map<string, Bucket>(
-  Object.entries(STATUS_BUCKETS).flatMap(([bucket, statuses]) => statuses.map((s) => [s, bucket as Bucket] as const)),
-);
+import { resolvedQuery } from './query.ts';
 
 const period = z.object({
   date: z.string(),
@@ -38,36 +23,10 @@ const period = z.object({
   messagesSentFailed: z.number().int(),
   messagesSentRejected: z.number().int(),
 });
-const response = z.array(period);
-export type MessagingPeriod = z.infer<typeof period>;
+const response: z.ZodType<MessagingPeriod[]> = z.array(period);
 
-interface MessagingQuery {
-  by: By;
-  type: NotificationType;
-  window: DayWindow;
-}
-
-type Result<T> = { ok: true; value: T } | { ok: false; message: string };
-
-/** The query's values, or the first problem with it (by, start, end, their order, type, size). */
-export function resolveMessagingQuery(q: Record<string, unknown>, nowMs = Date.now()): Result<MessagingQuery> {
-  const by = q.by ?? 'off';
-  if (typeof by !== 'string' || !(GROUPINGS as readonly string[]).includes(by)) {
-    return { ok: false, message: `by must be one of ${GROUPINGS.join(', ')}` };
-  }
-  const window = resolveWindow(q, nowMs);
-  if (!window.ok) return window;
-  const type = q.notification_type ?? 'sms';
-  if (typeof type !== 'string' || !(TYPES as readonly string[]).includes(type)) {
-    return { ok: false, message: `notification_type must be one of ${TYPES.join(', ')}` };
-  }
-  const n = periodCount(window.value, by as By);
-  if (n > MAX_PERIODS) return { ok: false, message: tooManyPeriods(n) };
-  return { ok: true, value: { by: by as By, type: type as NotificationType, window: window.value } };
-}
-
-const query = z
-  .object({
+const query = resolvedQuery(
+  {
     by: z
       .unknown()
       .optional()
@@ -79,83 +38,23 @@ const query = z
       .unknown()
       .optional()
       .describe('sms (default), email or letter')
-      .meta({ type: 'string', enum: [...TYPES] }),
+      .meta({ type: 'string', enum: [...MESSAGING_TYPES] }),
     ...serviceIdParam,
-  })
-  .superRefine((q, ctx) => {
-    const r = resolveMessagingQuery(q);
-    if (!r.ok) ctx.addIssue({ code: 'custom', message: r.message });
-  });
+  },
+  (q) => resolveMessagingQuery(q),
+);
 
-interface Totals {
-  costs: string[];
-  parts: number;
-  received: number;
-  buckets: Record<Bucket, number>;
-}
-
-const empty = (): Totals => ({
-  costs: [],
-  parts: 0,
-  received: 0,
-  buckets: { messagesSentDelivered: 0, messagesSentAccepted: 0, messagesSentBuffered: 0, messagesSentFailed: 0, messagesSentRejected: 0 },
-});
-
-export interface MessagingInputs {
-  statuses: ReadonlyArray<{ day: string; status: string; total: number }>;
-  billing: ReadonlyArray<{ day: string; units: number; cost: string }>;
-  /** Sms charged after the allowance (empty for other types). */
-  charged: ReadonlyArray<{ day: string; cost: string }>;
-  inbound: ReadonlyArray<{ day: string; received: number }>;
-}
-
-/** Folds daily numbers into the peer's periods: every period of the window, traffic or not. */
-export function messagingPeriods(q: MessagingQuery, input: MessagingInputs): MessagingPeriod[] {
-  const starts = periodStarts(q.window, q.by);
-  const totals = new Map(starts.map((p) => [p, empty()]));
-  const at = (day: string) => totals.get(periodOf(day, q.by, q.window.first));
-  for (const s of input.statuses) {
-    const bucket = BUCKET_OF.get(s.status);
-    const t = at(s.day);
-    if (bucket && t) t.buckets[bucket] += s.total;
-  }
-  for (const b of input.billing) {
-    const t = at(b.day);
-    if (!t) continue;
-    t.parts += b.units;
-    if (q.type !== 'sms') t.costs.push(b.cost);
-  }
-  for (const c of input.charged) at(c.day)?.costs.push(c.cost);
-  // Inbound texts answer sms; they are no reply to an email or a letter.
-  if (q.type === 'sms') for (const i of input.inbound) {
-    const t = at(i.day);
-    if (t) t.received += i.received;
-  }
-  return starts.map((p) => {
-    const t = totals.get(p) ?? empty();
-    const sent = Object.values(t.buckets).reduce((a, b) => a + b, 0);
-    return {
-      date: q.by === 'off' ? '' : peerDate(p),
-      costs: moneyToNumber(sumMoney(t.costs)),
-      deliveryRate: sent === 0 ? 0 : t.buckets.messagesSentDelivered / sent,
-      replyRate: sent === 0 ? 0 : t.received / sent,
-      messagesReceived: t.received,
-      messagesSentParts: t.parts,
-      ...t.buckets,
-    };
-  });
-}
+// Written from the groupings themselves, so the document cannot drift from what is counted.
+const BUCKETS_DOC = Object.entries(MESSAGING_STATUS_BUCKETS)
+  .map(([bucket, statuses]) => `- \`${bucket}\` = ${statuses.join(' + ')}`)
+  .join('\n');
 
 const DESCRIPTION = `Numbers for the authenticated service, in the shape of a peer's messaging statistics: one element per
 London period (\`by=day|month|year\`, every period of the range, traffic or not) or one for the whole range (\`by=off\`,
 \`date\` empty). \`date\` is the period's start, London midnight with its offset (\`2024-04-01T00:00:00+0100\` in BST).
 
 Our statuses map to the peer's fields:
-- \`messagesSentDelivered\` = delivered + sent
-- \`messagesSentAccepted\` = created + sending + pending-virus-check
-- \`messagesSentBuffered\` = pending
-- \`messagesSentFailed\` = technical-failure + temporary-failure + permanent-failure + failed + virus-scan-failed + returned-letter
-- \`messagesSentRejected\` = validation-failed + cancelled
+${BUCKETS_DOC}
 
 Notifications count on the London day they were created, with their current status; test-key notifications never count.
 \`messagesSentParts\` = chargeable units (sms fragments x rate multiplier; letter sheets; 0 for email).
@@ -181,16 +80,15 @@ const route: FastifyPluginAsyncZod<ServiceStatsDeps> = async (app, deps) => {
     },
     async (request, reply) => {
       const { serviceId } = authenticatedService(request);
-      const q = resolveMessagingQuery(request.query as Record<string, unknown>);
-      if (!q.ok) throw new ApiError(400, q.message);
-      const range = { start: q.value.window.first, end: q.value.window.last };
+      const q = request.query;
+      const range = { start: q.window.first, end: q.window.last };
       const [statuses, billing, charged, inbound] = await Promise.all([
-        serviceStatusByDay(deps.clickhouse, serviceId, q.value.type, range),
-        serviceBillingByDay(deps.clickhouse, serviceId, q.value.type, range),
-        q.value.type === 'sms' ? smsChargedByDay(deps.clickhouse, serviceId, range) : Promise.resolve([]),
-        q.value.type === 'sms' ? serviceInboundByDay(deps.clickhouse, serviceId, range) : Promise.resolve([]),
+        serviceStatusByDay(deps.clickhouse, serviceId, q.type, range),
+        serviceBillingByDay(deps.clickhouse, serviceId, q.type, range),
+        q.type === 'sms' ? smsChargedByDay(deps.clickhouse, serviceId, range) : Promise.resolve([]),
+        q.type === 'sms' ? serviceInboundByDay(deps.clickhouse, serviceId, range) : Promise.resolve([]),
       ]);
-      return sendReport(request, reply, deps, response, messagingPeriods(q.value, { statuses, billing, charged, inbound }));
+      return sendReport(request, reply, deps, response, messagingPeriods(q, { statuses, billing, charged, inbound }));
     },
   );
 };

@@ -1,4 +1,5 @@
-import { addDays, addMonths, londonDayOf, londonOffsetString, monthStart, type IsoDay } from '@notify-stats/london';
+import { addDays, addMonths, daysBetween, londonDayOf, londonOffsetString, monthsBetween, monthStart, yearStart, type IsoDay } from '@notify-stats/london';
+import { fail, ok, type Result } from './result.ts';
 
 /** How the messaging statistics group days. */
 export const GROUPINGS = ['off', 'day', 'month', 'year'] as const;
@@ -19,14 +20,12 @@ export interface DayWindow {
   last: IsoDay;
 }
 
-type Result<T> = { ok: true; value: T } | { ok: false; message: string };
-
 function unixSeconds(value: unknown, name: string): Result<number | undefined> {
-  if (value === undefined) return { ok: true, value: undefined };
+  if (value === undefined) return ok(undefined);
   if (typeof value !== 'string' || !/^\d{1,12}$/.test(value) || Number(value) > MAX_UNIX) {
-    return { ok: false, message: `${name} must be a unix timestamp in seconds: a whole number from 0 to ${MAX_UNIX}` };
+    return fail(`${name} must be a unix timestamp in seconds: a whole number from 0 to ${MAX_UNIX}`);
   }
-  return { ok: true, value: Number(value) };
+  return ok(Number(value));
 }
 
 /**
@@ -42,21 +41,8 @@ export function resolveWindow(q: { start?: unknown; end?: unknown }, nowMs = Dat
   if (!end.ok) return end;
   const endS = end.value ?? Math.min(Math.floor(nowMs / 1000), MAX_UNIX);
   const startS = start.value ?? Math.max(endS - DEFAULT_SPAN_S, 0);
-  if (startS >= endS) return { ok: false, message: 'start must be before end' };
-  return { ok: true, value: { first: londonDayOf(startS * 1000), last: londonDayOf(endS * 1000 - 1) } };
-}
-
-const yearOf = (day: IsoDay) => Number(day.slice(0, 4));
-const monthOf = (day: IsoDay) => Number(day.slice(5, 7));
-
-/** Whole days from a to b (b - a), calendar arithmetic that never sees DST. */
-function daysBetween(a: IsoDay, b: IsoDay): number {
-  const utc = (d: IsoDay) => {
-    const t = new Date(0);
-    t.setUTCFullYear(yearOf(d), monthOf(d) - 1, Number(d.slice(8, 10)));
-    return t.getTime();
-  };
-  return Math.round((utc(b) - utc(a)) / 86_400_000);
+  if (startS >= endS) return fail('start must be before end');
+  return ok({ first: londonDayOf(startS * 1000), last: londonDayOf(endS * 1000 - 1) });
 }
 
 /** The start (a London day) of the period holding `day`; `off` has one period, starting at `first`. */
@@ -69,7 +55,7 @@ export function periodOf(day: IsoDay, by: By, first: IsoDay): IsoDay {
     case 'month':
       return monthStart(day);
     case 'year':
-      return `${day.slice(0, 4)}-01-01`;
+      return yearStart(day);
   }
 }
 
@@ -81,9 +67,10 @@ export function periodCount(w: DayWindow, by: By): number {
     case 'day':
       return daysBetween(w.first, w.last) + 1;
     case 'month':
-      return (yearOf(w.last) - yearOf(w.first)) * 12 + monthOf(w.last) - monthOf(w.first) + 1;
+      return monthsBetween(w.first, w.last) + 1;
     case 'year':
-      return yearOf(w.last) - yearOf(w.first) + 1;
+      // From one 1 January to another is a whole number of twelve months.
+      return monthsBetween(yearStart(w.first), yearStart(w.last)) / 12 + 1;
   }
 }
 
@@ -95,7 +82,7 @@ export function periodStarts(w: DayWindow, by: By): IsoDay[] {
   for (let p = periodOf(w.first, by, w.first); ; ) {
     out.push(p);
     if (p === last) return out;
-    p = by === 'day' ? addDays(p, 1) : by === 'month' ? addMonths(p, 1) : `${String(yearOf(p) + 1).padStart(4, '0')}-01-01`;
+    p = by === 'day' ? addDays(p, 1) : addMonths(p, by === 'month' ? 1 : 12);
   }
 }
 
