@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { migrate, openClickhouse, topologyFromEnv, type Clickhouse } from '@notify-stats/clickhouse';
-import type { IngestDeps } from '@notify-stats/ingest';
+import type { IngestDeps, IngestEnv } from '@notify-stats/ingest';
 import { createKafka, replicationFromEnv, type Kafka } from '@notify-stats/kafka';
 import { startLocalKafka, startLocalKafkaCluster } from '@notify-stats/local-kafka';
 import type { Logger } from '@notify-stats/runtime';
-import { clickhousePathOf, type IngestEnv } from './env.ts';
+import { clickhousePathOf, type ConnectionsEnv } from './env.ts';
 
-type Env = Pick<IngestEnv, 'CLICKHOUSE_URL' | 'CLICKHOUSE_PATH' | 'CLICKHOUSE_CLUSTER' | 'DATA_DIR'>;
+type Env = Pick<ConnectionsEnv, 'CLICKHOUSE_URL' | 'CLICKHOUSE_PATH' | 'CLICKHOUSE_CLUSTER' | 'DATA_DIR'>;
 
 /** Opens ClickHouse (server or embedded) and brings its schema up to date. */
 export async function openMigratedClickhouse(env: Env, logger: Logger): Promise<Clickhouse> {
@@ -26,7 +26,7 @@ export interface Brokers {
  * KAFKA_BROKERS if set, else the project's own single-node broker under DATA_DIR/kafka, or with
  * KAFKA_NODES=N a local N-node cluster under DATA_DIR/kafka-cluster on ports 9092.. 9092+N-1.
  */
-export async function kafkaBrokers(env: Pick<IngestEnv, 'KAFKA_BROKERS' | 'KAFKA_NODES' | 'DATA_DIR'>, logger: Logger): Promise<Brokers> {
+export async function kafkaBrokers(env: Pick<ConnectionsEnv, 'KAFKA_BROKERS' | 'KAFKA_NODES' | 'DATA_DIR'>, logger: Logger): Promise<Brokers> {
   if (env.KAFKA_BROKERS) return { brokers: env.KAFKA_BROKERS };
   if (env.KAFKA_NODES > 1) {
     const cluster = await startLocalKafkaCluster({
@@ -45,7 +45,7 @@ export async function kafkaBrokers(env: Pick<IngestEnv, 'KAFKA_BROKERS' | 'KAFKA
   return { brokers: local.brokers, local };
 }
 
-export function kafkaClient(brokers: string[], env: Pick<IngestEnv, 'KAFKA_CLIENT_ID'>, logger: Logger): Kafka {
+export function kafkaClient(brokers: string[], env: Pick<ConnectionsEnv, 'KAFKA_CLIENT_ID'>, logger: Logger): Kafka {
   return createKafka(brokers, env.KAFKA_CLIENT_ID, logger.child({ component: 'kafkajs' }));
 }
 

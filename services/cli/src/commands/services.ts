@@ -1,10 +1,10 @@
 import { startApi } from '@notify-stats/api';
 import { migrate, openClickhouse, topologyFromEnv } from '@notify-stats/clickhouse';
-import { ingestReadiness, startIngest } from '@notify-stats/ingest';
-import { RollupsObserver, startRollups } from '@notify-stats/rollups';
-import { Shutdown, createLogger, kafkaEnv, parseEnv, startOpsServer, type Logger, type ReadinessCheck } from '@notify-stats/runtime';
+import { INGEST_METRICS_PORT, ingestOpsEnv, ingestReadiness, startIngest } from '@notify-stats/ingest';
+import { ROLLUPS_METRICS_PORT, RollupsObserver, rollupsOpsEnv, startRollups } from '@notify-stats/rollups';
+import { Shutdown, createLogger, kafkaEnv, opsEnv, parseEnv, startOpsServer, type Logger, type ReadinessCheck } from '@notify-stats/runtime';
 import { ingestSettings, kafkaBrokers, kafkaClient, openMigratedClickhouse } from '../connections.ts';
-import { INGEST_METRICS_PORT, ROLLUPS_METRICS_PORT, apiEnv, clickhousePathOf, ingestEnv, opsEnv, rollupsEnv } from '../env.ts';
+import { apiEnv, clickhousePathOf, connectionsEnv, ingestEnv, rollupsEnv } from '../env.ts';
 import { DEFAULT_BROKERS } from '../kafka-cli.ts';
 import { PipelineObserver } from '../ops/pipeline-observer.ts';
 
@@ -42,7 +42,7 @@ const clickhouseAnswers = (ch: { client: { ping(): Promise<{ success: boolean }>
 export const ingestCommand = () =>
   runService('ingest', async (shutdown, logger) => {
     const env = parseEnv(ingestEnv);
-    parseEnv(opsEnv(INGEST_METRICS_PORT)); // a bad METRICS_PORT is refused before anything starts
+    parseEnv(ingestOpsEnv); // a bad METRICS_PORT is refused before anything starts
     const { brokers, local } = await kafkaBrokers(env, logger);
     if (local) shutdown.add('local kafka', () => local.stop());
     const ch = await openMigratedClickhouse(env, logger);
@@ -58,7 +58,7 @@ export const ingestCommand = () =>
 export const rollupsCommand = () =>
   runService('rollups', async (shutdown, logger) => {
     const env = parseEnv(rollupsEnv);
-    parseEnv(opsEnv(ROLLUPS_METRICS_PORT));
+    parseEnv(rollupsOpsEnv);
     const { brokers, local } = await kafkaBrokers(env, logger);
     if (local) shutdown.add('local kafka', () => local.stop());
     const ch = await openMigratedClickhouse(env, logger);
@@ -112,7 +112,7 @@ export const apiCommand = () =>
 
 export const migrateCommand = async (opts: { json?: boolean }) => {
   const logger = createLogger('migrate');
-  const env = parseEnv(ingestEnv.pick({ CLICKHOUSE_URL: true, CLICKHOUSE_PATH: true, CLICKHOUSE_CLUSTER: true, DATA_DIR: true, NODE_ENV: true, LOG_LEVEL: true }));
+  const env = parseEnv(connectionsEnv.pick({ CLICKHOUSE_URL: true, CLICKHOUSE_PATH: true, CLICKHOUSE_CLUSTER: true, DATA_DIR: true, NODE_ENV: true, LOG_LEVEL: true }));
   const ch = await openClickhouse({ url: env.CLICKHOUSE_URL, path: clickhousePathOf(env), topology: topologyFromEnv(env) });
   try {
     const result = await migrate(ch.client, undefined, ch.topology);
