@@ -1,9 +1,8 @@
 import path from 'node:path';
 import { migrate, openClickhouse, topologyFromEnv, type Clickhouse } from '@notify-stats/clickhouse';
-import type { IngestDeps, IngestEnv } from '@notify-stats/ingest';
-import { createKafka, replicationFromEnv, type Kafka } from '@notify-stats/kafka';
+import { createKafka, type Kafka } from '@notify-stats/kafka';
 import { startLocalKafka, startLocalKafkaCluster } from '@notify-stats/local-kafka';
-import type { Logger } from '@notify-stats/runtime';
+import type { Logger, Shutdown } from '@notify-stats/runtime';
 import { clickhousePathOf, type ConnectionsEnv } from './env.ts';
 
 type Env = Pick<ConnectionsEnv, 'CLICKHOUSE_URL' | 'CLICKHOUSE_PATH' | 'CLICKHOUSE_CLUSTER' | 'DATA_DIR'>;
@@ -49,15 +48,15 @@ export function kafkaClient(brokers: string[], env: Pick<ConnectionsEnv, 'KAFKA_
   return createKafka(brokers, env.KAFKA_CLIENT_ID, logger.child({ component: 'kafkajs' }));
 }
 
-/** The ingest settings both `ingest` and `start` take from the environment. */
-export function ingestSettings(env: IngestEnv): Omit<IngestDeps, 'kafka' | 'clickhouse' | 'logger'> {
-  return {
-    partitions: env.KAFKA_TOPIC_PARTITIONS,
-    replication: replicationFromEnv(env),
-    rejectServices: env.INGEST_REJECT_SERVICES,
-    sessionTimeoutMs: env.INGEST_SESSION_TIMEOUT_MS,
-    stallAfterMs: env.INGEST_STALL_AFTER_MS,
-    stuckAfterMs: env.INGEST_STUCK_AFTER_MS,
-    metadataMaxAgeMs: env.INGEST_METADATA_MAX_AGE_MS,
-  };
+/**
+ * What a process opens once for the services it runs, each registered on `shutdown` right away:
+ * the broker (a local one when KAFKA_BROKERS is unset), ClickHouse with its schema up to date,
+ * and the Kafka client.
+ */
+export async function openResources(env: ConnectionsEnv, logger: Logger, shutdown: Shutdown) {
+  const { brokers, local } = await kafkaBrokers(env, logger);
+  if (local) shutdown.add('local kafka', () => local.stop());
+  const ch = await openMigratedClickhouse(env, logger);
+  shutdown.add('clickhouse', () => ch.close());
+  return { brokers, local, ch, kafka: kafkaClient(brokers, env, logger) };
 }

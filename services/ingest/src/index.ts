@@ -8,3 +8,4 @@ export { classifyStorageError, engineErrorType, type StorageFailureKind } from '
 export { StallTracker, type PartitionStall } from './stalls.ts';
 export { ingestReadiness } from './readiness.ts';
 export { ingestEnv, ingestOpsEnv, INGEST_METRICS_PORT, type IngestEnv } from './env.ts';
+export { ingestFromEnv, type IngestResources, type IngestSeams } from './setup.ts';

@@ -1,0 +1,30 @@
+import type { ApiEnv } from './env.ts';
+import { startApi, type ApiHandle, type ApiOptions } from './service.ts';
+
+/**
+ * The connection the process opened once for every service it runs: the embedded engine belongs
+ * to one process, and `start` runs ingest, rollups and api in one.
+ */
+export type ApiResources = Pick<ApiOptions, 'clickhouse' | 'logger'>;
+
+/**
+ * What the API says about the rest of the pipeline, which depends on where that runs: in this
+ * process (`start`: its handles) or elsewhere (`api`: read from Kafka and ClickHouse).
+ */
+export type ApiWiring = Pick<ApiOptions, 'readiness' | 'dataAsOf' | 'rollups' | 'ingest' | 'pipelineStatus'>;
+
+/** The report API as every command and the end-to-end tests run it, configured by its environment. */
+export function apiFromEnv(env: ApiEnv, resources: ApiResources, wiring: ApiWiring): Promise<ApiHandle> {
+  return startApi({
+    ...resources,
+    ...wiring,
+    admin: { clientId: env.ADMIN_CLIENT_ID, secret: env.ADMIN_CLIENT_SECRET },
+    operator: { clientId: env.OPERATOR_CLIENT_ID, secret: env.OPERATOR_CLIENT_SECRET },
+    rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE,
+    authFailuresPerMinute: env.API_AUTH_FAILURES_PER_MINUTE,
+    port: env.PORT,
+    host: env.HOST,
+    metricsPort: env.METRICS_PORT,
+    metricsHost: env.METRICS_HOST,
+  });
+}
