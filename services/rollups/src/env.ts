@@ -9,7 +9,8 @@ const blank = (v: unknown) => (v === '' ? undefined : v);
  */
 export const rollupsEnv = z.object({
   ROLLUP_INTERVAL_MS: z.preprocess(blank, z.coerce.number().int().min(100).max(600_000).default(1000)),
-  ROLLUP_SAFETY_CRON: z.preprocess(blank, z.string().default('0 3 * * *')),
+  // Unlike the other variables an empty value is kept, not read as unset: it turns the repair off.
+  ROLLUP_SAFETY_CRON: z.string().default('0 3 * * *'),
   ROLLUP_SAFETY_DAYS: z.preprocess(blank, z.coerce.number().int().min(1).max(400).default(10)),
 });
 

@@ -8,6 +8,10 @@ describe('rollups environment', () => {
     expect(parseEnv(rollupsOpsEnv, {})).toEqual({ METRICS_PORT: 6014, METRICS_HOST: '127.0.0.1' });
   });
 
+  it('turns the safety repair off with an empty cron, as the README says', () => {
+    expect(parseEnv(rollupsEnv, { ROLLUP_SAFETY_CRON: '' }).ROLLUP_SAFETY_CRON).toBe('');
+  });
+
   it('turns strings into numbers', () => {
     expect(parseEnv(rollupsEnv, { ROLLUP_INTERVAL_MS: '250', ROLLUP_SAFETY_DAYS: '3' })).toMatchObject({ ROLLUP_INTERVAL_MS: 250, ROLLUP_SAFETY_DAYS: 3 });
   });
