@@ -1,4 +1,4 @@
-import { apiFromEnv, type ApiHandle } from '@notify-stats/api';
+import { apiFromEnv, type ApiHandle, type ApiSeams } from '@notify-stats/api';
 import type { ClickHouseClient } from '@notify-stats/clickhouse';
 import { ingestFromEnv, ingestReadiness, type IngestHandle, type IngestSeams } from '@notify-stats/ingest';
 import { INGEST_GROUP_ID, kafkaStatus, type Kafka } from '@notify-stats/kafka';
@@ -14,9 +14,10 @@ export interface PipelineResources {
   logger: Logger;
 }
 
-/** Seams for the end-to-end tests: fault injection, and a pipeline observer that samples faster. */
+/** Seams for the end-to-end tests: fault injection, no report cache, an observer that samples faster. */
 export interface PipelineSeams {
   ingest?: IngestSeams;
+  api?: ApiSeams;
   observer?: Pick<ObserverOptions, 'everyMs' | 'deadLettersEveryMs'>;
 }
 
@@ -64,6 +65,7 @@ export async function startAllInOne(env: AllInOneEnv, resources: PipelineResourc
         ingest: { stalls: ingest.stalls() },
       }),
     },
+    seams.api,
   );
   shutdown.add('api', () => api.stop());
   return {
