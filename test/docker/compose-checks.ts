@@ -646,7 +646,7 @@ export function checkAppServices(raw: Mapping, options: ComposeCheckOptions = {}
     // per-command contract
     if (cmd === 'api') {
       for (const key of ['PORT', 'ADMIN_CLIENT_ID', 'ADMIN_CLIENT_SECRET', 'OPERATOR_CLIENT_ID', 'OPERATOR_CLIENT_SECRET']) if (!env[key]) problems.push(`${where}: ${key} is not set`);
-      // The report reader's and the operator's secrets (services/cli/src/env.ts requires both in production).
+      // The report reader's and the operator's secrets (services/api/src/env.ts requires both in production).
       for (const secret of ['ADMIN_CLIENT_SECRET', 'OPERATOR_CLIENT_SECRET']) {
         const rawSecret = environmentOf(rawServices[name] ?? {})[secret];
         if (rawSecret !== undefined && !new RegExp(`^\\$\\{${secret}:?\\?[^}]*\\}$`).test(rawSecret)) {

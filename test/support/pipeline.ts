@@ -1,12 +1,12 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { Partitioners, type Admin, type Producer } from 'kafkajs';
 import { SignJWT } from 'jose';
-import { buildApp } from '@notify-stats/api';
+import { allInOneEnv, startAllInOne } from '@notify-stats/cli';
 import { migrate, openClickhouse, type Clickhouse } from '@notify-stats/clickhouse';
-import { ingestReadiness, startIngest, type BatchSink, type IngestHandle } from '@notify-stats/ingest';
-import { DeadLetterCounter, INGEST_GROUP_ID, consumerLag, createKafka, kafkaStatus, type Kafka } from '@notify-stats/kafka';
-import { startRollups, type RollupsHandle } from '@notify-stats/rollups';
-import { createLogger, type Logger } from '@notify-stats/runtime';
+import type { BatchSink, IngestHandle } from '@notify-stats/ingest';
+import { INGEST_GROUP_ID, consumerLag, createKafka, type Kafka } from '@notify-stats/kafka';
+import type { RollupsHandle } from '@notify-stats/rollups';
+import { Shutdown, createLogger, parseEnv, type Logger } from '@notify-stats/runtime';
 import { SOURCE_TOPICS } from '@notify-stats/events';
 import { testClickhouseConfig } from './clickhouse.ts';
 import { waitFor } from './wait.ts';
@@ -67,66 +67,94 @@ export interface PipelineOptions {
   logger?: Logger;
 }
 
-/** The whole pipeline in this process on the embedded engine, as `npm start` runs it. */
+/**
+ * The environment `notify-stats start` would read for these options: the tests go through the
+ * services' own schemas, so a value production would refuse is refused here too.
+ */
+function pipelineEnv(brokers: string[], opts: PipelineOptions): Record<string, string | undefined> {
+  return {
+    ...clientsEnv(brokers),
+    NODE_ENV: 'test',
+    KAFKA_CLIENT_ID: 'notify-stats-test',
+    KAFKA_TOPIC_PARTITIONS: String(opts.partitions ?? 6),
+    INGEST_REJECT_SERVICES: opts.rejectServices?.size ? [...opts.rejectServices].join(',') : undefined,
+    INGEST_STALL_AFTER_MS: opts.stallAfterMs?.toString(),
+    INGEST_STUCK_AFTER_MS: opts.stuckAfterMs?.toString(),
+    INGEST_SESSION_TIMEOUT_MS: opts.sessionTimeoutMs?.toString(),
+    INGEST_METADATA_MAX_AGE_MS: opts.metadataMaxAgeMs?.toString(),
+    // Quick cycles, and no safety repair at 03:00 London in the middle of a test.
+    ROLLUP_INTERVAL_MS: '250',
+    ROLLUP_SAFETY_CRON: '',
+    // Free loopback ports (the operations server's follows: PORT 0 gives METRICS_PORT 0).
+    PORT: '0',
+    HOST: '127.0.0.1',
+  };
+}
+
+/**
+ * The whole pipeline in this process on the embedded engine, assembled by what `npm start` runs
+ * (startAllInOne); only the connections are the test's: its broker and its own engine folder.
+ */
 export async function startPipeline(brokers: string[], opts: PipelineOptions = {}): Promise<TestPipeline> {
   const logger = opts.logger ?? createLogger('test', {});
   if (!opts.logger) logger.level = process.env.LOG_LEVEL ?? 'error';
+  const shutdown = new Shutdown(logger, 30_000);
   const ch = await openClickhouse(await testClickhouseConfig(opts.clickhousePath));
-  await migrate(ch.client, undefined, ch.topology);
-  const kafka = createKafka(brokers, 'notify-stats-test', logger);
-  const newIngest = () =>
-    startIngest({
-      kafka,
-      clickhouse: ch.client,
-      logger,
-      partitions: opts.partitions ?? 6,
-      ...(opts.sink ? { sink: opts.sink } : {}),
-      ...(opts.consumers ? { consumers: opts.consumers } : {}),
-      ...(opts.stallAfterMs ? { stallAfterMs: opts.stallAfterMs } : {}),
-      ...(opts.stuckAfterMs ? { stuckAfterMs: opts.stuckAfterMs } : {}),
-      ...(opts.sessionTimeoutMs ? { sessionTimeoutMs: opts.sessionTimeoutMs } : {}),
-      ...(opts.metadataMaxAgeMs ? { metadataMaxAgeMs: opts.metadataMaxAgeMs } : {}),
-      ...(opts.rejectServices ? { rejectServices: opts.rejectServices } : {}),
-    });
-  let ingest = await newIngest();
-  const admin = kafka.admin();
-  await admin.connect();
-  const rollups = await startRollups({ clickhouse: ch.client, kafka, logger, intervalMs: 250, safetyCron: '' });
-  // As `notify-stats start` reports them: counted like `dlq list` (the CLI samples this on a timer).
-  const deadLetters = new DeadLetterCounter(kafka, admin);
-  const app = await buildApp({
-    clickhouse: ch.client,
-    admin: ADMIN,
-    operator: OPERATOR,
-    dataAsOf: async () => rollups.watermark(),
-    readiness: { ingest: () => ingestReadiness(pipeline.ingest) },
-    rollups,
-    ingest: {
-      pause: () => pipeline.ingest.pause(),
-      resume: () => pipeline.ingest.resume(),
-      isPaused: () => pipeline.ingest.isPaused(),
-    },
-    pipelineStatus: async () => ({
-      kafka: await kafkaStatus(admin, INGEST_GROUP_ID),
-      rollups: await rollups.status(),
-      deadLetters: await deadLetters.count(),
-      ingest: { stalls: pipeline.ingest.stalls() },
-    }),
-  });
-  const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
-  await producer.connect();
+  shutdown.add('clickhouse', () => ch.close());
+  try {
+    await migrate(ch.client, undefined, ch.topology);
+    const kafka = createKafka(brokers, 'notify-stats-test', logger);
+    const seams = {
+      ingest: { ...(opts.sink ? { sink: opts.sink } : {}), ...(opts.consumers ? { consumers: opts.consumers } : {}) },
+      // The tests read a report right after the facts change: without the cache, which would
+      // answer with the previous rendering meanwhile (services/api/test/report-cache.test.ts).
+      api: { factsVersion: null },
+      // Sampled about as often as the tests look, so the status they read is current.
+      observer: { everyMs: 250, deadLettersEveryMs: 0 },
+    };
+    const all = await startAllInOne(parseEnv(allInOneEnv, pipelineEnv(brokers, opts)), { kafka, clickhouse: ch.client, logger }, shutdown, seams);
+    const admin = kafka.admin();
+    await admin.connect();
+    shutdown.add('test admin', () => admin.disconnect());
+    const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
+    await producer.connect();
+    shutdown.add('test producer', () => producer.disconnect());
+    return testPipeline(all, { ch, kafka, admin, producer, shutdown, restart: (changes) => parseEnv(allInOneEnv, pipelineEnv(brokers, Object.assign(opts, changes))) });
+  } catch (err) {
+    await shutdown.run('start-up failed');
+    throw err;
+  }
+}
 
+type Assembled = Awaited<ReturnType<typeof startAllInOne>>;
+
+interface TestSide {
+  ch: Clickhouse;
+  kafka: Kafka;
+  admin: Admin;
+  producer: Producer;
+  shutdown: Shutdown;
+  /** The environment after `changes` to the options. */
+  restart(changes: Pick<PipelineOptions, 'rejectServices'>): Parameters<Assembled['restartIngest']>[1];
+}
+
+/** The test's handles and helpers around the assembled pipeline. */
+function testPipeline(all: Assembled, t: TestSide): TestPipeline {
+  const { admin } = t;
   const get = async (url: string, headers: Record<string, string> = {}) =>
-    app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${await adminToken()}`, ...headers } });
+    all.api.app.inject({ method: 'GET', url, headers: { authorization: `Bearer ${await adminToken()}`, ...headers } });
 
-  const pipeline: TestPipeline = {
-    ch,
-    kafka,
+  return {
+    ch: t.ch,
+    kafka: t.kafka,
     admin,
-    producer,
-    ingest,
-    rollups,
-    app,
+    producer: t.producer,
+    // The consumer running now: restartIngest replaces it.
+    get ingest() {
+      return all.ingest();
+    },
+    rollups: all.rollups,
+    app: all.api.app,
     get,
     waitForFacts: async (producedAt, timeoutMs = 60_000) => {
       await waitFor(
@@ -145,22 +173,9 @@ export async function startPipeline(brokers: string[], opts: PipelineOptions = {
         timeoutMs,
       );
     },
-    restartIngest: async (whileStopped, changes) => {
-      await pipeline.ingest.stop();
-      await whileStopped?.();
-      if (changes) Object.assign(opts, changes);
-      ingest = await newIngest();
-      pipeline.ingest = ingest;
-    },
-    listen: () => app.listen({ port: 0, host: '127.0.0.1' }),
-    stop: async () => {
-      await app.close();
-      await producer.disconnect();
-      await admin.disconnect();
-      await rollups.stop();
-      await pipeline.ingest.stop();
-      await ch.close();
-    },
+    restartIngest: (whileStopped, changes) => all.restartIngest(whileStopped, t.restart(changes ?? {})),
+    // The API listens from the start, as under `start` (PORT 0: a free loopback port).
+    listen: async () => all.api.url,
+    stop: () => t.shutdown.run('test over'),
   };
-  return pipeline;
 }

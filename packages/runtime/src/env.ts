@@ -55,6 +55,16 @@ export const kafkaEnv = z.object({
   KAFKA_CLIENT_ID: z.preprocess(emptyAsUndefined, z.string().default('notify-stats')),
 });
 
+/**
+ * The operations server (/healthz, /readyz, /metrics) of a service run alone; each service says
+ * its own default port, so that several run side by side on one machine.
+ */
+export const opsEnv = (defaultPort: number) =>
+  z.object({
+    METRICS_PORT: z.preprocess(emptyAsUndefined, z.coerce.number().int().min(0).max(65535).default(defaultPort)),
+    METRICS_HOST: z.preprocess(emptyAsUndefined, z.string().default('127.0.0.1')),
+  });
+
 export type DataEnv = z.infer<typeof dataEnv>;
 export type ClickhouseEnv = z.infer<typeof clickhouseEnv>;
 export type KafkaEnv = z.infer<typeof kafkaEnv>;

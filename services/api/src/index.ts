@@ -14,3 +14,5 @@ export { send as sendRenderedReport } from './http/report-reply.ts';
 export { MESSAGES } from './http/date-range.ts';
 export type { RollupControl } from './routes/admin-rollups.ts';
 export type { IngestControl } from './routes/admin-pipeline.ts';
+export { apiEnv, DEV_ADMIN_SECRET, DEV_OPERATOR_SECRET, type ApiEnv } from './env.ts';
+export { apiFromEnv, type ApiResources, type ApiSeams, type ApiWiring } from './setup.ts';

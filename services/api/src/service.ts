@@ -1,4 +1,5 @@
 import { STATE_KEYS, factsVersion, readState, type ClickHouseClient } from '@notify-stats/clickhouse';
+import type { FastifyInstance } from 'fastify';
 import type { Logger } from '@notify-stats/runtime';
 import { buildApp, type AppDeps } from './app.ts';
 import { buildOpsApp } from './ops.ts';
@@ -18,6 +19,8 @@ export interface ApiOptions extends Omit<AppDeps, 'dataAsOf' | 'factsVersion'> {
 }
 
 export interface ApiHandle {
+  /** The listening app, for in-process requests (app.inject) in tests. */
+  app: FastifyInstance;
   url: string;
   /** The operations server (/metrics, /docs), when there is one. */
   metricsUrl: string | null;
@@ -55,7 +58,7 @@ export async function startApi(opts: ApiOptions): Promise<ApiHandle> {
     const metricsUrl = ops ? await ops.listen({ port: opts.metricsPort ?? 0, host: opts.metricsHost ?? '127.0.0.1' }) : null;
     docsUrl = metricsUrl && `${metricsUrl}/docs`;
     opts.logger.info({ address, metrics: metricsUrl }, 'api listening');
-    return { url: address, metricsUrl, stop: async () => Promise.all([app.close(), ops?.close()]).then(() => undefined) };
+    return { app, url: address, metricsUrl, stop: async () => Promise.all([app.close(), ops?.close()]).then(() => undefined) };
   } catch (err) {
     await Promise.all([app.close(), ops?.close()]);
     throw err;

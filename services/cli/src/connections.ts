@@ -1,12 +1,11 @@
 import path from 'node:path';
 import { migrate, openClickhouse, topologyFromEnv, type Clickhouse } from '@notify-stats/clickhouse';
-import type { IngestDeps } from '@notify-stats/ingest';
-import { createKafka, replicationFromEnv, type Kafka } from '@notify-stats/kafka';
+import { createKafka, type Kafka } from '@notify-stats/kafka';
 import { startLocalKafka, startLocalKafkaCluster } from '@notify-stats/local-kafka';
-import type { Logger } from '@notify-stats/runtime';
-import { clickhousePathOf, type IngestEnv } from './env.ts';
+import type { Logger, Shutdown } from '@notify-stats/runtime';
+import { clickhousePathOf, type ConnectionsEnv } from './env.ts';
 
-type Env = Pick<IngestEnv, 'CLICKHOUSE_URL' | 'CLICKHOUSE_PATH' | 'CLICKHOUSE_CLUSTER' | 'DATA_DIR'>;
+type Env = Pick<ConnectionsEnv, 'CLICKHOUSE_URL' | 'CLICKHOUSE_PATH' | 'CLICKHOUSE_CLUSTER' | 'DATA_DIR'>;
 
 /** Opens ClickHouse (server or embedded) and brings its schema up to date. */
 export async function openMigratedClickhouse(env: Env, logger: Logger): Promise<Clickhouse> {
@@ -26,7 +25,7 @@ export interface Brokers {
  * KAFKA_BROKERS if set, else the project's own single-node broker under DATA_DIR/kafka, or with
  * KAFKA_NODES=N a local N-node cluster under DATA_DIR/kafka-cluster on ports 9092.. 9092+N-1.
  */
-export async function kafkaBrokers(env: Pick<IngestEnv, 'KAFKA_BROKERS' | 'KAFKA_NODES' | 'DATA_DIR'>, logger: Logger): Promise<Brokers> {
+export async function kafkaBrokers(env: Pick<ConnectionsEnv, 'KAFKA_BROKERS' | 'KAFKA_NODES' | 'DATA_DIR'>, logger: Logger): Promise<Brokers> {
   if (env.KAFKA_BROKERS) return { brokers: env.KAFKA_BROKERS };
   if (env.KAFKA_NODES > 1) {
     const cluster = await startLocalKafkaCluster({
@@ -45,19 +44,19 @@ export async function kafkaBrokers(env: Pick<IngestEnv, 'KAFKA_BROKERS' | 'KAFKA
   return { brokers: local.brokers, local };
 }
 
-export function kafkaClient(brokers: string[], env: Pick<IngestEnv, 'KAFKA_CLIENT_ID'>, logger: Logger): Kafka {
+export function kafkaClient(brokers: string[], env: Pick<ConnectionsEnv, 'KAFKA_CLIENT_ID'>, logger: Logger): Kafka {
   return createKafka(brokers, env.KAFKA_CLIENT_ID, logger.child({ component: 'kafkajs' }));
 }
 
-/** The ingest settings both `ingest` and `start` take from the environment. */
-export function ingestSettings(env: IngestEnv): Omit<IngestDeps, 'kafka' | 'clickhouse' | 'logger'> {
-  return {
-    partitions: env.KAFKA_TOPIC_PARTITIONS,
-    replication: replicationFromEnv(env),
-    rejectServices: env.INGEST_REJECT_SERVICES,
-    sessionTimeoutMs: env.INGEST_SESSION_TIMEOUT_MS,
-    stallAfterMs: env.INGEST_STALL_AFTER_MS,
-    stuckAfterMs: env.INGEST_STUCK_AFTER_MS,
-    metadataMaxAgeMs: env.INGEST_METADATA_MAX_AGE_MS,
-  };
+/**
+ * What a process opens once for the services it runs, each registered on `shutdown` right away:
+ * the broker (a local one when KAFKA_BROKERS is unset), ClickHouse with its schema up to date,
+ * and the Kafka client.
+ */
+export async function openResources(env: ConnectionsEnv, logger: Logger, shutdown: Shutdown) {
+  const { brokers, local } = await kafkaBrokers(env, logger);
+  if (local) shutdown.add('local kafka', () => local.stop());
+  const ch = await openMigratedClickhouse(env, logger);
+  shutdown.add('clickhouse', () => ch.close());
+  return { brokers, local, ch, kafka: kafkaClient(brokers, env, logger) };
 }

@@ -1,105 +1,34 @@
 import path from 'node:path';
 import { z } from 'zod';
+import { apiEnv as apiServiceEnv } from '@notify-stats/api';
+import { ingestEnv as ingestServiceEnv } from '@notify-stats/ingest';
+import { rollupsEnv as rollupsServiceEnv } from '@notify-stats/rollups';
 import { clickhouseEnv, dataEnv, kafkaEnv } from '@notify-stats/runtime';
 
-const blank = (v: unknown) => (v === '' ? undefined : v);
+/**
+ * Each service owns its variables (services/<name>/src/env.ts); the CLI adds what a process opens
+ * once for the services it runs: its data folder, ClickHouse and Kafka.
+ */
+export const connectionsEnv = dataEnv.extend(clickhouseEnv.shape).extend(kafkaEnv.shape);
 
-/** The development secret `npm start` prints; refused when NODE_ENV=production. */
-export const DEV_ADMIN_SECRET = 'notify-stats-development-secret';
-/** The operator's development secret, printed the same way. */
-export const DEV_OPERATOR_SECRET = 'notify-stats-development-operator-secret';
+/** `ingest`: the worker alone. */
+export const ingestEnv = connectionsEnv.extend(ingestServiceEnv.shape);
 
-export const ingestEnv = dataEnv
-  .extend(clickhouseEnv.shape)
-  .extend(kafkaEnv.shape)
-  .extend({
-    // Quarantine: status events of these services go to the DLQ until removed and redriven.
-    INGEST_REJECT_SERVICES: z.preprocess(
-      blank,
-      z
-        .string()
-        .regex(/^[0-9a-fA-F-]{36}(,[0-9a-fA-F-]{36})*$/, 'must be comma-separated service ids')
-        .transform((s) => new Set(s.toLowerCase().split(',')))
-        .optional(),
-    ),
-    // A worker that dies without leaving holds its partitions this long (the broker allows 6 s..5 min).
-    INGEST_SESSION_TIMEOUT_MS: z.preprocess(blank, z.coerce.number().int().min(6000).max(300_000).default(30_000)),
-    // A partition whose writes keep failing this long is stalled: /readyz, `status` and a metric say so.
-    INGEST_STALL_AFTER_MS: z.preprocess(blank, z.coerce.number().int().min(1000).max(3_600_000).default(30_000)),
-    // A lagging partition with nothing committed and no failing write this long gets a new consumer.
-    INGEST_STUCK_AFTER_MS: z.preprocess(blank, z.coerce.number().int().min(1000).max(3_600_000).default(60_000)),
-    // Partitions added to a topic are consumed from the next metadata refresh, at most this old.
-    INGEST_METADATA_MAX_AGE_MS: z.preprocess(blank, z.coerce.number().int().min(1000).max(3_600_000).default(30_000)),
-  });
+/** `rollups`: the rollups service alone. */
+export const rollupsEnv = connectionsEnv.extend(rollupsServiceEnv.shape);
 
-export const rollupsEnv = ingestEnv.extend({
-  ROLLUP_INTERVAL_MS: z.preprocess(blank, z.coerce.number().int().min(100).max(600_000).default(1000)),
-  ROLLUP_SAFETY_CRON: z.preprocess(blank, z.string().default('0 3 * * *')),
-  ROLLUP_SAFETY_DAYS: z.preprocess(blank, z.coerce.number().int().min(1).max(400).default(10)),
-});
-
-export const apiEnv = dataEnv
-  .extend(clickhouseEnv.shape)
-  .extend({
-    PORT: z.preprocess(blank, z.coerce.number().int().min(0).max(65535).default(6011)),
-    HOST: z.preprocess(blank, z.string().default('127.0.0.1')),
-    // The report reader: reads every report and any service's statistics.
-    ADMIN_CLIENT_ID: z.preprocess(blank, z.string().min(1).default('notify-admin')),
-    ADMIN_CLIENT_SECRET: z.preprocess(blank, z.string().min(16, 'must be at least 16 characters').optional()),
-    // The operator: reads, and operates the pipeline (/admin/*: pause, resume, backfill, status).
-    OPERATOR_CLIENT_ID: z.preprocess(blank, z.string().min(1).default('notify-operator')),
-    OPERATOR_CLIENT_SECRET: z.preprocess(blank, z.string().min(16, 'must be at least 16 characters').optional()),
-    // Requests per minute per verified client, every authenticated route (429 with Retry-After beyond); 0 = no limit.
-    API_RATE_LIMIT_PER_MINUTE: z.preprocess(blank, z.coerce.number().int().min(0).default(600)),
-    // Refused or missing credentials per source address per minute, then 429 before anything; 0 = no limit.
-    API_AUTH_FAILURES_PER_MINUTE: z.preprocess(blank, z.coerce.number().int().min(0).default(30)),
-    // The operations server (/metrics, /docs): default PORT + 1 (a free port when PORT is 0), loopback.
-    METRICS_PORT: z.preprocess(blank, z.coerce.number().int().min(0).max(65535).optional()),
-    METRICS_HOST: z.preprocess(blank, z.string().default('127.0.0.1')),
-  })
-  .superRefine((env, ctx) => {
-    for (const key of ['ADMIN_CLIENT_SECRET', 'OPERATOR_CLIENT_SECRET'] as const) {
-      if (env.NODE_ENV === 'production' && !env[key]) ctx.addIssue({ code: 'custom', path: [key], message: 'is required when NODE_ENV=production' });
-    }
-    if (env.OPERATOR_CLIENT_ID === env.ADMIN_CLIENT_ID) {
-      ctx.addIssue({ code: 'custom', path: ['OPERATOR_CLIENT_ID'], message: 'must differ from ADMIN_CLIENT_ID (the operator is another client)' });
-    }
-    if ((env.OPERATOR_CLIENT_SECRET ?? DEV_OPERATOR_SECRET) === (env.ADMIN_CLIENT_SECRET ?? DEV_ADMIN_SECRET)) {
-      ctx.addIssue({ code: 'custom', path: ['OPERATOR_CLIENT_SECRET'], message: 'must differ from ADMIN_CLIENT_SECRET (a report reader must not be able to operate)' });
-    }
-    if (env.METRICS_PORT === undefined && env.PORT === 65535) {
-      ctx.addIssue({ code: 'custom', path: ['METRICS_PORT'], message: 'must be set when PORT is 65535 (its default is PORT + 1)' });
-    }
-    if (env.METRICS_PORT !== undefined && env.METRICS_PORT !== 0 && env.METRICS_PORT === env.PORT) {
-      ctx.addIssue({ code: 'custom', path: ['METRICS_PORT'], message: 'must differ from PORT' });
-    }
-  })
-  .transform((env) => ({
-    ...env,
-    adminSecretIsDefault: !env.ADMIN_CLIENT_SECRET,
-    ADMIN_CLIENT_SECRET: env.ADMIN_CLIENT_SECRET ?? DEV_ADMIN_SECRET,
-    operatorSecretIsDefault: !env.OPERATOR_CLIENT_SECRET,
-    OPERATOR_CLIENT_SECRET: env.OPERATOR_CLIENT_SECRET ?? DEV_OPERATOR_SECRET,
-    METRICS_PORT: env.METRICS_PORT ?? (env.PORT === 0 ? 0 : env.PORT + 1),
-  }));
-
-/** Default operations ports of the services run alone (the API's is PORT + 1 = 6012). */
-export const INGEST_METRICS_PORT = 6013;
-export const ROLLUPS_METRICS_PORT = 6014;
-
-/** The operations server (/healthz, /readyz, /metrics) of a service run alone. */
-export const opsEnv = (defaultPort: number) =>
-  z.object({
-    METRICS_PORT: z.preprocess(blank, z.coerce.number().int().min(0).max(65535).default(defaultPort)),
-    METRICS_HOST: z.preprocess(blank, z.string().default('127.0.0.1')),
-  });
+/**
+ * The API's variables with the ClickHouse connection: `api`, and the commands that call the
+ * running API (token, report, status, rollup, replay) with its credentials.
+ */
+export const apiEnv = z.intersection(dataEnv.extend(clickhouseEnv.shape), apiServiceEnv);
 
 /** Everything at once, for `start`. */
-export const allInOneEnv = z.intersection(rollupsEnv, apiEnv);
+export const allInOneEnv = z.intersection(connectionsEnv.extend(ingestServiceEnv.shape).extend(rollupsServiceEnv.shape), apiServiceEnv);
 
-export type IngestEnv = z.infer<typeof ingestEnv>;
-export type RollupsEnv = z.infer<typeof rollupsEnv>;
+export type ConnectionsEnv = z.infer<typeof connectionsEnv>;
 export type ApiEnv = z.infer<typeof apiEnv>;
+export type AllInOneEnv = z.infer<typeof allInOneEnv>;
 
 export const clickhousePathOf = (env: { CLICKHOUSE_PATH?: string | undefined; DATA_DIR: string }) =>
   path.resolve(env.CLICKHOUSE_PATH ?? path.join(env.DATA_DIR, 'clickhouse'));

@@ -6,11 +6,12 @@ import { loadgenCommand } from './commands/loadgen.ts';
 import { replayCommand } from './commands/replay.ts';
 import { REPORTS, reportCommand } from './commands/report.ts';
 import { rollupCommand } from './commands/rollup.ts';
+import { INGEST_METRICS_PORT } from '@notify-stats/ingest';
+import { ROLLUPS_METRICS_PORT } from '@notify-stats/rollups';
 import { apiCommand, ingestCommand, migrateCommand, rollupsCommand } from './commands/services.ts';
 import { startCommand } from './commands/start.ts';
 import { statusCommand } from './commands/status.ts';
 import { TOKEN_ROLES, tokenCommand } from './commands/token.ts';
-import { INGEST_METRICS_PORT, ROLLUPS_METRICS_PORT } from './env.ts';
 import { ENV, apiOption, applyConnectionFlags, brokersOption, durationSeconds, helpText, jsonOption, wholeNumber } from './options.ts';
 
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };

@@ -7,3 +7,5 @@ export { writeChunk, backoffMs, type ChunkWriterDeps, type ChunkWritten } from '
 export { classifyStorageError, engineErrorType, type StorageFailureKind } from './storage-errors.ts';
 export { StallTracker, type PartitionStall } from './stalls.ts';
 export { ingestReadiness } from './readiness.ts';
+export { ingestEnv, ingestOpsEnv, INGEST_METRICS_PORT, type IngestEnv } from './env.ts';
+export { ingestFromEnv, type IngestResources, type IngestSeams } from './setup.ts';

@@ -7,3 +7,5 @@ export { IngestProgress } from './freshness.ts';
 export { FACT_TABLES, VERSION, DESPATCH_VERSION } from './snapshot-sql.ts';
 export { WINDOW_TOPICS, type Positions } from './positions.ts';
 export { RollupsObserver, type CycleOutcome } from './observability.ts';
+export { rollupsEnv, rollupsOpsEnv, ROLLUPS_METRICS_PORT, type RollupsEnv } from './env.ts';
+export { rollupsFromEnv, type RollupsResources, type RollupsService } from './setup.ts';

@@ -1,10 +1,10 @@
-import { startApi } from '@notify-stats/api';
+import { apiFromEnv } from '@notify-stats/api';
 import { migrate, openClickhouse, topologyFromEnv } from '@notify-stats/clickhouse';
-import { ingestReadiness, startIngest } from '@notify-stats/ingest';
-import { RollupsObserver, startRollups } from '@notify-stats/rollups';
+import { ingestFromEnv, ingestOpsEnv, ingestReadiness } from '@notify-stats/ingest';
+import { rollupsFromEnv, rollupsOpsEnv } from '@notify-stats/rollups';
 import { Shutdown, createLogger, kafkaEnv, parseEnv, startOpsServer, type Logger, type ReadinessCheck } from '@notify-stats/runtime';
-import { ingestSettings, kafkaBrokers, kafkaClient, openMigratedClickhouse } from '../connections.ts';
-import { INGEST_METRICS_PORT, ROLLUPS_METRICS_PORT, apiEnv, clickhousePathOf, ingestEnv, opsEnv, rollupsEnv } from '../env.ts';
+import { kafkaClient, openMigratedClickhouse, openResources } from '../connections.ts';
+import { apiEnv, clickhousePathOf, connectionsEnv, ingestEnv, rollupsEnv } from '../env.ts';
 import { DEFAULT_BROKERS } from '../kafka-cli.ts';
 import { PipelineObserver } from '../ops/pipeline-observer.ts';
 
@@ -23,10 +23,9 @@ async function runService(name: string, body: (shutdown: Shutdown, logger: Logge
 }
 
 /** The operations port of a service run alone: health, readiness (making progress) and metrics. */
-async function serveOperations(shutdown: Shutdown, logger: Logger, defaultPort: number, readiness: Record<string, ReadinessCheck>): Promise<void> {
-  const env = parseEnv(opsEnv(defaultPort));
-  const ops = await startOpsServer({ port: env.METRICS_PORT, host: env.METRICS_HOST, readiness, logger });
-  shutdown.add('operations server', () => ops.close());
+async function serveOperations(shutdown: Shutdown, logger: Logger, ops: { METRICS_PORT: number; METRICS_HOST: string }, readiness: Record<string, ReadinessCheck>): Promise<void> {
+  const server = await startOpsServer({ port: ops.METRICS_PORT, host: ops.METRICS_HOST, readiness, logger });
+  shutdown.add('operations server', () => server.close());
 }
 
 /** The timer-sampled pipeline metrics (lag, dead letters, watermark), the same in every process. */
@@ -42,42 +41,25 @@ const clickhouseAnswers = (ch: { client: { ping(): Promise<{ success: boolean }>
 export const ingestCommand = () =>
   runService('ingest', async (shutdown, logger) => {
     const env = parseEnv(ingestEnv);
-    parseEnv(opsEnv(INGEST_METRICS_PORT)); // a bad METRICS_PORT is refused before anything starts
-    const { brokers, local } = await kafkaBrokers(env, logger);
-    if (local) shutdown.add('local kafka', () => local.stop());
-    const ch = await openMigratedClickhouse(env, logger);
-    shutdown.add('clickhouse', () => ch.close());
-    const kafka = kafkaClient(brokers, env, logger);
-    const ingest = await startIngest({ kafka, clickhouse: ch.client, logger, ...ingestSettings(env) });
+    const ops = parseEnv(ingestOpsEnv); // a bad METRICS_PORT is refused before anything starts
+    const { ch, kafka } = await openResources(env, logger, shutdown);
+    const ingest = await ingestFromEnv(env, { kafka, clickhouse: ch.client, logger });
     shutdown.add('ingest', () => ingest.stop());
     observePipeline(shutdown, { kafka, clickhouse: ch.client, logger });
     // Ready while it consumes and no partition's writes are stalled (ingestReadiness says which).
-    await serveOperations(shutdown, logger, INGEST_METRICS_PORT, { clickhouse: clickhouseAnswers(ch), ingest: () => ingestReadiness(ingest) });
+    await serveOperations(shutdown, logger, ops, { clickhouse: clickhouseAnswers(ch), ingest: () => ingestReadiness(ingest) });
   });
 
 export const rollupsCommand = () =>
   runService('rollups', async (shutdown, logger) => {
     const env = parseEnv(rollupsEnv);
-    parseEnv(opsEnv(ROLLUPS_METRICS_PORT));
-    const { brokers, local } = await kafkaBrokers(env, logger);
-    if (local) shutdown.add('local kafka', () => local.stop());
-    const ch = await openMigratedClickhouse(env, logger);
-    shutdown.add('clickhouse', () => ch.close());
-    const kafka = kafkaClient(brokers, env, logger);
-    // Ready while cycles keep succeeding: a few intervals without one (30 s at least) is not.
-    const observer = new RollupsObserver(Math.max(30_000, env.ROLLUP_INTERVAL_MS * 10));
-    const rollups = await startRollups({
-      clickhouse: ch.client,
-      kafka,
-      logger,
-      intervalMs: env.ROLLUP_INTERVAL_MS,
-      safetyCron: env.ROLLUP_SAFETY_CRON,
-      safetyDays: env.ROLLUP_SAFETY_DAYS,
-      onCycle: observer.onCycle,
-    });
+    const ops = parseEnv(rollupsOpsEnv);
+    const { ch, kafka } = await openResources(env, logger, shutdown);
+    const { rollups, observer } = await rollupsFromEnv(env, { clickhouse: ch.client, kafka, logger });
     shutdown.add('rollups', () => rollups.stop());
     observePipeline(shutdown, { kafka, clickhouse: ch.client, logger });
-    await serveOperations(shutdown, logger, ROLLUPS_METRICS_PORT, { clickhouse: clickhouseAnswers(ch), rollups: observer.readiness });
+    // Ready while cycles keep succeeding (rollupsFromEnv says how long without one is too long).
+    await serveOperations(shutdown, logger, ops, { clickhouse: clickhouseAnswers(ch), rollups: observer.readiness });
   });
 
 /**
@@ -88,31 +70,19 @@ export const rollupsCommand = () =>
 export const apiCommand = () =>
   runService('api', async (shutdown, logger) => {
     const env = parseEnv(apiEnv);
+    // No local broker here: the API only reads the state of one that runs elsewhere.
     const kafkaSettings = parseEnv(kafkaEnv);
     const ch = await openMigratedClickhouse(env, logger);
     shutdown.add('clickhouse', () => ch.close());
     const kafka = kafkaClient(kafkaSettings.KAFKA_BROKERS ?? DEFAULT_BROKERS, kafkaSettings, logger);
     const observer = observePipeline(shutdown, { kafka, clickhouse: ch.client, logger });
-    const api = await startApi({
-      clickhouse: ch.client,
-      admin: { clientId: env.ADMIN_CLIENT_ID, secret: env.ADMIN_CLIENT_SECRET },
-      operator: { clientId: env.OPERATOR_CLIENT_ID, secret: env.OPERATOR_CLIENT_SECRET },
-      rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE,
-      authFailuresPerMinute: env.API_AUTH_FAILURES_PER_MINUTE,
-      readiness: { clickhouse: clickhouseAnswers(ch) },
-      port: env.PORT,
-      host: env.HOST,
-      metricsPort: env.METRICS_PORT,
-      metricsHost: env.METRICS_HOST,
-      logger,
-      pipelineStatus: () => observer.status(),
-    });
+    const api = await apiFromEnv(env, { clickhouse: ch.client, logger }, { readiness: { clickhouse: clickhouseAnswers(ch) }, pipelineStatus: () => observer.status() });
     shutdown.add('api', () => api.stop());
   });
 
 export const migrateCommand = async (opts: { json?: boolean }) => {
   const logger = createLogger('migrate');
-  const env = parseEnv(ingestEnv.pick({ CLICKHOUSE_URL: true, CLICKHOUSE_PATH: true, CLICKHOUSE_CLUSTER: true, DATA_DIR: true, NODE_ENV: true, LOG_LEVEL: true }));
+  const env = parseEnv(connectionsEnv.pick({ CLICKHOUSE_URL: true, CLICKHOUSE_PATH: true, CLICKHOUSE_CLUSTER: true, DATA_DIR: true, NODE_ENV: true, LOG_LEVEL: true }));
   const ch = await openClickhouse({ url: env.CLICKHOUSE_URL, path: clickhousePathOf(env), topology: topologyFromEnv(env) });
   try {
     const result = await migrate(ch.client, undefined, ch.topology);

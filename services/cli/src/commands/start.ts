@@ -1,11 +1,7 @@
-import { startApi } from '@notify-stats/api';
-import { ingestReadiness, startIngest } from '@notify-stats/ingest';
-import { INGEST_GROUP_ID, kafkaStatus } from '@notify-stats/kafka';
-import { RollupsObserver, startRollups } from '@notify-stats/rollups';
 import { Shutdown, createLogger, parseEnv } from '@notify-stats/runtime';
-import { ingestSettings, kafkaBrokers, kafkaClient, openMigratedClickhouse } from '../connections.ts';
+import { startAllInOne } from '../all-in-one.ts';
+import { openResources } from '../connections.ts';
 import { allInOneEnv } from '../env.ts';
-import { PipelineObserver } from '../ops/pipeline-observer.ts';
 
 /**
  * The whole pipeline in one process: the embedded engine belongs to one process, so on the
@@ -19,54 +15,8 @@ export async function startCommand(): Promise<void> {
   const shutdown = new Shutdown(logger, 30_000);
   shutdown.installSignalHandlers();
   try {
-    const { brokers, local } = await kafkaBrokers(env, logger);
-    if (local) shutdown.add('local kafka', () => local.stop());
-    const ch = await openMigratedClickhouse(env, logger);
-    shutdown.add('clickhouse', () => ch.close());
-    const kafka = kafkaClient(brokers, env, logger);
-
-    const ingest = await startIngest({ kafka, clickhouse: ch.client, logger: logger.child({ service: 'ingest' }), ...ingestSettings(env) });
-    shutdown.add('ingest', () => ingest.stop());
-    // Its metrics (last successful cycle, failures); readiness here stays "consuming" (see ingest).
-    const cycles = new RollupsObserver(Math.max(30_000, env.ROLLUP_INTERVAL_MS * 10));
-    const rollups = await startRollups({
-      clickhouse: ch.client,
-      kafka,
-      logger: logger.child({ service: 'rollups' }),
-      intervalMs: env.ROLLUP_INTERVAL_MS,
-      safetyCron: env.ROLLUP_SAFETY_CRON,
-      safetyDays: env.ROLLUP_SAFETY_DAYS,
-      onCycle: cycles.onCycle,
-    });
-    shutdown.add('rollups', () => rollups.stop());
-    const observer = new PipelineObserver({ kafka, clickhouse: ch.client, logger }).start();
-    shutdown.add('pipeline observer', () => observer.stop());
-    const admin = kafka.admin();
-    await admin.connect();
-    shutdown.add('kafka admin', () => admin.disconnect());
-    const api = await startApi({
-      clickhouse: ch.client,
-      admin: { clientId: env.ADMIN_CLIENT_ID, secret: env.ADMIN_CLIENT_SECRET },
-      operator: { clientId: env.OPERATOR_CLIENT_ID, secret: env.OPERATOR_CLIENT_SECRET },
-      rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE,
-      authFailuresPerMinute: env.API_AUTH_FAILURES_PER_MINUTE,
-      readiness: { clickhouse: () => ch.client.ping().then((r) => r.success), ingest: () => ingestReadiness(ingest) },
-      dataAsOf: async () => rollups.watermark(),
-      port: env.PORT,
-      host: env.HOST,
-      metricsPort: env.METRICS_PORT,
-      metricsHost: env.METRICS_HOST,
-      logger: logger.child({ service: 'api' }),
-      rollups,
-      ingest,
-      pipelineStatus: async () => ({
-        kafka: await kafkaStatus(admin, INGEST_GROUP_ID),
-        rollups: { ...(await rollups.status()), lastSuccessfulCycle: cycles.lastSuccessAt() },
-        deadLetters: observer.deadLetterCounts(),
-        ingest: { stalls: ingest.stalls() },
-      }),
-    });
-    shutdown.add('api', () => api.stop());
+    const { brokers, local, ch, kafka } = await openResources(env, logger, shutdown);
+    const { api } = await startAllInOne(env, { kafka, clickhouse: ch.client, logger }, shutdown);
 
     const lines = [
       '',
