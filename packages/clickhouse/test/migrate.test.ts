@@ -13,7 +13,7 @@ import { LETTER_EVENT_ROW } from './rows.ts';
 const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/', import.meta.url));
 
 // Written by hand from migrations/*.sql.
-const MIGRATION_NAMES = ['0001_raw_layer', '0002_reference_data', '0003_facts', '0004_pipeline_state', '0005_incremental_rollups'];
+const MIGRATION_NAMES = ['0001_raw_layer', '0002_reference_data', '0003_facts', '0004_pipeline_state', '0005_incremental_rollups', '0006_monthly_facts'];
 const EXPECTED_TABLES = [
   'counted_despatches',
   'counted_notifications',
@@ -21,8 +21,12 @@ const EXPECTED_TABLES = [
   'despatch_changes',
   'dirty_days',
   'fact_billing',
+  'fact_billing_month',
+  'fact_billing_month_mv',
   'fact_letter_despatch',
   'fact_notification_status',
+  'fact_notification_status_month',
+  'fact_notification_status_month_mv',
   'inbound_sms',
   'letter_despatches',
   'letter_despatches_mv',
@@ -81,9 +85,9 @@ describe('loadMigrations', () => {
   it('finds the numbered files in order with their statements and checksums', () => {
     const ms = loadMigrations();
     expect(ms.map((m) => m.name)).toEqual(MIGRATION_NAMES);
-    expect(ms.map((m) => m.version)).toEqual([1, 2, 3, 4, 5]);
+    expect(ms.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6]);
     // Statement counts per file, counted by hand.
-    expect(ms.map((m) => m.statements.length)).toEqual([5, 6, 3, 3, 18]);
+    expect(ms.map((m) => m.statements.length)).toEqual([5, 6, 3, 3, 18, 4]);
     for (const m of ms) {
       const sql = readFileSync(path.join(MIGRATIONS_DIR, `${m.name}.sql`), 'utf8');
       expect(m.checksum).toBe(createHash('sha256').update(sql).digest('hex'));
@@ -112,6 +116,7 @@ describe('migrate on a fresh engine', () => {
       [3, '0003_facts'],
       [4, '0004_pipeline_state'],
       [5, '0005_incremental_rollups'],
+      [6, '0006_monthly_facts'],
     ]);
     const files = loadMigrations();
     expect(rows.map((r) => r.checksum)).toEqual(files.map((m) => m.checksum));
@@ -123,7 +128,7 @@ describe('migrate on a fresh engine', () => {
     expect(result).toEqual({ applied: [], skipped: MIGRATION_NAMES });
     expect(await schema()).toEqual(before);
     // No second record of any migration.
-    expect(await recorded()).toHaveLength(5);
+    expect(await recorded()).toHaveLength(6);
   });
 
   it('every statement of every migration can run again directly (idempotent DDL)', async () => {
@@ -134,7 +139,7 @@ describe('migrate on a fresh engine', () => {
       }
     }
     expect(await schema()).toEqual(before);
-    expect(await recorded()).toHaveLength(5);
+    expect(await recorded()).toHaveLength(6);
   });
 
   it('the tables accept rows after migrating (the materialized view feeds letter_events)', async () => {
@@ -156,8 +161,8 @@ describe('migrate on a fresh engine', () => {
     const tampered: Migration[] = [
       ...files.map((m) => (m.version === 2 ? { ...m, checksum: `tampered-${m.checksum}` } : m)),
       {
-        version: 5,
-        name: '0005_should_not_run',
+        version: 7,
+        name: '0007_should_not_run',
         statements: ['CREATE TABLE IF NOT EXISTS should_not_exist (x UInt8) ENGINE = MergeTree ORDER BY x'],
         checksum: 'c5',
       },
@@ -169,7 +174,7 @@ describe('migrate on a fresh engine', () => {
     await expect(migrate(ch.client, tampered)).rejects.toThrow(/0002_reference_data/);
     await expect(migrate(ch.client, tampered)).rejects.toThrow(/changed/);
     expect(await schema()).toEqual(before);
-    expect(await recorded()).toHaveLength(5);
+    expect(await recorded()).toHaveLength(6);
   });
 
   it('a changed statement list with a changed checksum is refused too', async () => {
@@ -192,36 +197,36 @@ describe('migrate on a fresh engine', () => {
     const next: Migration[] = [
       ...loadMigrations(),
       {
-        version: 6,
-        name: '0006_extra',
+        version: 7,
+        name: '0007_extra',
         statements: [
           'CREATE TABLE IF NOT EXISTS extra_a (x UInt8) ENGINE = MergeTree ORDER BY x',
           'CREATE TABLE IF NOT EXISTS extra_b (y String) ENGINE = MergeTree ORDER BY y',
         ],
-        checksum: 'checksum-of-0006',
+        checksum: 'checksum-of-0007',
       },
     ];
-    expect(await migrate(ch.client, next)).toEqual({ applied: ['0006_extra'], skipped: MIGRATION_NAMES });
-    expect(await migrate(ch.client, next)).toEqual({ applied: [], skipped: [...MIGRATION_NAMES, '0006_extra'] });
+    expect(await migrate(ch.client, next)).toEqual({ applied: ['0007_extra'], skipped: MIGRATION_NAMES });
+    expect(await migrate(ch.client, next)).toEqual({ applied: [], skipped: [...MIGRATION_NAMES, '0007_extra'] });
     const names = (await schema()).map((t) => t.name);
     expect(names).toEqual([...EXPECTED_TABLES, 'extra_a', 'extra_b'].sort());
-    expect((await recorded()).map((r) => [Number(r.version), r.name, r.checksum])).toContainEqual([6, '0006_extra', 'checksum-of-0006']);
+    expect((await recorded()).map((r) => [Number(r.version), r.name, r.checksum])).toContainEqual([7, '0007_extra', 'checksum-of-0007']);
   });
 
   it('a migration interrupted half-way is simply run again', async () => {
     const half: Migration = {
-      version: 7,
-      name: '0007_half',
+      version: 8,
+      name: '0008_half',
       statements: [
         'CREATE TABLE IF NOT EXISTS half_a (x UInt8) ENGINE = MergeTree ORDER BY x',
         'CREATE TABLE IF NOT EXISTS half_b (x UInt8) ENGINE = MergeTree ORDER BY x',
       ],
-      checksum: 'checksum-of-0006',
+      checksum: 'checksum-of-0008',
     };
     // The first statement ran, then the process died before the migration was recorded.
     await ch.client.command({ query: half.statements[0] as string });
     const result = await migrate(ch.client, [...loadMigrations(), half]);
-    expect(result.applied).toEqual(['0007_half']);
+    expect(result.applied).toEqual(['0008_half']);
     const names = (await schema()).map((t) => t.name);
     expect(names).toContain('half_a');
     expect(names).toContain('half_b');

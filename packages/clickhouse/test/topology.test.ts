@@ -42,7 +42,7 @@ const SHARD_KEYS: Record<string, string> = {
   counted_notifications: 'cityHash64(notification_id)',
   counted_despatches: 'cityHash64(notification_id)',
 };
-const VIEWS = ['letter_events_mv', 'notification_changes_mv', 'letter_despatches_mv'];
+const VIEWS = ['letter_events_mv', 'notification_changes_mv', 'letter_despatches_mv', 'fact_notification_status_month_mv', 'fact_billing_month_mv'];
 const all_ = (t: string) => `'/clickhouse/tables/all/{database}/${t}', '{replica}'`;
 const shard_ = (t: string) => `'/clickhouse/tables/{shard}/{database}/${t}_local', '{replica}'`;
 const ENGINES: Record<string, string> = {
@@ -59,6 +59,8 @@ const ENGINES: Record<string, string> = {
   fact_notification_status: `ReplicatedSummingMergeTree(${all_('fact_notification_status')})`,
   fact_billing: `ReplicatedSummingMergeTree(${all_('fact_billing')})`,
   fact_letter_despatch: `ReplicatedSummingMergeTree(${all_('fact_letter_despatch')})`,
+  fact_notification_status_month: `ReplicatedSummingMergeTree(${all_('fact_notification_status_month')})`,
+  fact_billing_month: `ReplicatedSummingMergeTree(${all_('fact_billing_month')})`,
   notification_changes: `ReplicatedMergeTree(${shard_('notification_changes')})`,
   despatch_changes: `ReplicatedMergeTree(${shard_('despatch_changes')})`,
   counted_notifications: `ReplicatedReplacingMergeTree(${shard_('counted_notifications')}, version)`,
@@ -127,8 +129,8 @@ describe('placement', () => {
 
 describe('cluster rendering of every migration statement', () => {
   it('gives a local table per statement, plus a Distributed table per sharded table', () => {
-    expect(statements).toHaveLength(32);
-    expect(all).toHaveLength(32 + Object.keys(SHARD_KEYS).length);
+    expect(statements).toHaveLength(36);
+    expect(all).toHaveLength(36 + Object.keys(SHARD_KEYS).length);
     expect([...byName.keys()].sort()).toEqual(
       [...TABLES.map((t) => (t in SHARD_KEYS ? `${t}_local` : t)), ...Object.keys(SHARD_KEYS), ...VIEWS].sort(),
     );
@@ -310,7 +312,7 @@ describe('on the embedded engine', () => {
       const [row] = await queryRows<{ f: string }>(ch.client, 'SELECT formatQuery({q: String}) AS f', { q: s });
       const f = row?.f ?? '';
       expect(f, s).toMatch(new RegExp(`ON CLUSTER ${CLUSTER}`));
-      expect(f).toMatch(/ENGINE = (Replicated\w*MergeTree|Distributed)\(|TO \w+_local/);
+      expect(f).toMatch(/ENGINE = (Replicated\w*MergeTree|Distributed)\(|TO \w+_local|TO fact_\w+_month\b/);
     }
     // The check has teeth: a broken statement does not parse.
     await expect(

@@ -42,3 +42,36 @@ export const FACT_LETTER_DESPATCH = defineTable('fact_letter_despatch', {
   letters: col.int64(),
 });
 export type FactLetterDespatchRow = z.infer<typeof FACT_LETTER_DESPATCH.row>;
+
+// Monthly sums of the two facts above (migration 0006), fed by views on them: `month` is the
+// first day of its London month. Reports over whole months read these.
+
+export const FACT_NOTIFICATION_STATUS_MONTH = defineTable('fact_notification_status_month', {
+  month: col.date(),
+  service_id: col.uuid(),
+  notification_type: col.lowCardinality(),
+  key_type: col.lowCardinality(),
+  status: col.lowCardinality(),
+  notification_count: col.int64(),
+});
+
+export const FACT_BILLING_MONTH = defineTable('fact_billing_month', {
+  month: col.date(),
+  service_id: col.uuid(),
+  notification_type: col.lowCardinality(),
+  provider: col.lowCardinality(),
+  rate_multiplier: col.uint32(),
+  international: col.bool(),
+  rate: col.money(),
+  postage: col.lowCardinality(),
+  sheets: col.uint32(),
+  notifications_sent: col.int64(),
+  billable_units: col.int64(),
+  chargeable_units: col.int64(),
+});
+
+/** Each daily fact with its monthly sums: the pairs a reader may split a range between. */
+export const MONTHLY_FACTS = {
+  status: { day: FACT_NOTIFICATION_STATUS, month: FACT_NOTIFICATION_STATUS_MONTH },
+  billing: { day: FACT_BILLING, month: FACT_BILLING_MONTH },
+} as const;
