@@ -4,7 +4,9 @@
 --
 -- They are fed by views on the daily facts, so every write that moves a fact (a cycle's apply,
 -- a repair's correction, a late rate's move) moves its month in the same INSERT, with no step
--- of its own. Like the daily facts they are signed sums: readers sum per key and drop keys
+-- of its own. A cycle's apply carries a deduplication token; with
+-- deduplicate_blocks_in_dependent_materialized_views the view's block is deduplicated too, which
+-- needs a deduplication window on these tables as on the daily ones. Like the daily facts they are signed sums: readers sum per key and drop keys
 -- summing to zero. Template and job are left out: no report over a range reads them.
 --
 -- The rollups reconcile them with the daily facts (services/rollups/src/months.ts): on the first
@@ -22,7 +24,8 @@ CREATE TABLE IF NOT EXISTS fact_notification_status_month
     notification_count Int64
 )
 ENGINE = SummingMergeTree
-ORDER BY (month, notification_type, status, key_type, service_id);
+ORDER BY (month, notification_type, status, key_type, service_id)
+SETTINGS non_replicated_deduplication_window = 10000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS fact_notification_status_month_mv TO fact_notification_status_month AS
 SELECT toStartOfMonth(day) AS month, service_id, notification_type, key_type, status,
@@ -46,7 +49,8 @@ CREATE TABLE IF NOT EXISTS fact_billing_month
     chargeable_units   Int64
 )
 ENGINE = SummingMergeTree
-ORDER BY (month, notification_type, service_id, provider, rate_multiplier, international, rate, postage, sheets);
+ORDER BY (month, notification_type, service_id, provider, rate_multiplier, international, rate, postage, sheets)
+SETTINGS non_replicated_deduplication_window = 10000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS fact_billing_month_mv TO fact_billing_month AS
 SELECT toStartOfMonth(day) AS month, service_id, notification_type, provider, rate_multiplier, international, rate, postage, sheets,

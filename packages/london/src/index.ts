@@ -151,6 +151,17 @@ export function monthsBetween(from: IsoDay, to: IsoDay): number {
   return (b.year - a.year) * 12 + b.month - a.month;
 }
 
+/**
+ * The whole calendar months inside [from, to]: the first day of the first and the last day of
+ * the last, or null when no month lies wholly inside (2024-04-02 to 2024-05-15 has none).
+ */
+export function wholeMonthsWithin(from: IsoDay, to: IsoDay): { first: IsoDay; last: IsoDay } | null {
+  const first = from === monthStart(from) ? from : addMonths(monthStart(from), 1);
+  const afterTo = addDays(to, 1);
+  const last = afterTo === monthStart(afterTo) ? to : addDays(monthStart(to), -1);
+  return compareDays(first, last) < 0 ? { first, last } : null;
+}
+
 /** 1 January of the day's year. */
 export function yearStart(day: IsoDay): IsoDay {
   assertDay(day);

@@ -19,6 +19,7 @@ import {
   monthStart,
   monthsBetween,
   todayInLondon,
+  wholeMonthsWithin,
   yearStart,
 } from '../src/index.ts';
 
@@ -207,6 +208,32 @@ describe('calendar distances', () => {
     expect(monthsBetween('2024-12-01', '2024-01-01')).toBe(-11);
     expect(monthsBetween('1970-01-01', '9999-12-31')).toBe(8030 * 12 - 1);
     expect(() => monthsBetween('2024-13-01', '2024-01-01')).toThrow(RangeError);
+  });
+
+  it('finds the whole months inside a range (hand-written table)', () => {
+    expect(wholeMonthsWithin('2024-04-01', '2025-03-31')).toEqual({ first: '2024-04-01', last: '2025-03-31' });
+    expect(wholeMonthsWithin('2024-04-02', '2025-03-30')).toEqual({ first: '2024-05-01', last: '2025-02-28' });
+    expect(wholeMonthsWithin('2024-02-01', '2024-02-29')).toEqual({ first: '2024-02-01', last: '2024-02-29' });
+    expect(wholeMonthsWithin('2023-02-01', '2023-02-28')).toEqual({ first: '2023-02-01', last: '2023-02-28' });
+    expect(wholeMonthsWithin('2024-02-01', '2024-02-28')).toBeNull();
+    expect(wholeMonthsWithin('2024-04-02', '2024-05-15')).toBeNull();
+    expect(wholeMonthsWithin('2024-04-15', '2024-04-15')).toBeNull();
+    expect(wholeMonthsWithin('2024-12-31', '2025-02-01')).toEqual({ first: '2025-01-01', last: '2025-01-31' });
+  });
+
+  it('whole months and the days around them make up the range exactly (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: 3_000 }), fc.integer({ min: 0, max: 800 }), (offset, length) => {
+        const from = addDays('2020-01-01', offset);
+        const to = addDays(from, length);
+        const m = wholeMonthsWithin(from, to);
+        const whole = (d: string) => !!m && d >= m.first && d <= m.last;
+        // Every day of a whole month is in the range, and each month is in or out as a whole.
+        return daysInRange(from, to).every((d) => !whole(d) || (whole(monthStart(d)) && whole(addDays(addMonths(monthStart(d), 1), -1))))
+          && (!m || (m.first === monthStart(m.first) && addDays(m.last, 1) === monthStart(addDays(m.last, 1)) && m.first >= from && m.last <= to))
+          && (m !== null) === daysInRange(from, to).some((d) => d === monthStart(d) && addDays(addMonths(d, 1), -1) <= to);
+      }),
+    );
   });
 
   it('finds the first of January', () => {

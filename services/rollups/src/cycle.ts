@@ -82,8 +82,12 @@ function settingsClause(settings: Settings): string {
 }
 
 // Every write of a cycle into a fact table must be one part (one block, one unpartitioned table):
-// committed whole or not at all, so that a retry carrying the same token is dropped whole.
+// committed whole or not at all, so that a retry carrying the same token is dropped whole. The
+// monthly sums the views feed from it (migration 0006) are deduplicated by the same token: the
+// engine no longer skips a view when the source block was a duplicate, so without it a retried
+// apply counted the cycle twice in its months (test/cycle-steps.test.ts).
 const ONE_PART: Settings = {
+  deduplicate_blocks_in_dependent_materialized_views: 1,
   max_threads: 1,
   max_insert_threads: 1,
   min_insert_block_size_rows: 1_000_000_000_000,

@@ -5,6 +5,7 @@ import { RollupLease } from './lease.ts';
 import { rollupMetrics } from './metrics.ts';
 import { changeLogEnds, nextWindow, positionsFromJson, positionsToJson, type Positions } from './positions.ts';
 import { repricePending } from './reprice.ts';
+import { fillEmptyMonths, reconcileMonths } from './months.ts';
 import { planDay, slicePlan, type RepairOptions, type RepairTask } from './repair.ts';
 
 export interface RunnerOptions {
@@ -120,6 +121,7 @@ export class RollupRunner {
     this.processed = positionsFromJson(last?.positions ?? '');
     this.nextCycle = (last?.cycle ?? 0) + 1;
     if (!last) await this.refillFromRawLayer();
+    if (await fillEmptyMonths(this.client)) this.logger.info('filled the monthly sums from the daily facts');
   }
 
   /**
@@ -195,6 +197,11 @@ export class RollupRunner {
       const result = await this.cycle(slicePlan(task, positionsToJson(this.processed ?? new Map())));
       if (task.kind === 'correct') {
         job.done++;
+        if (job.done === job.days.length) {
+          // A repair is the moment to check the months of its days too (months.ts).
+          const days = [...job.days].sort();
+          await reconcileMonths(this.client, days[0] as string, days[days.length - 1] as string);
+        }
         job.onProgress?.({ done: job.done, total: job.days.length, day: task.day });
         if (job.done === job.days.length) job.resolve();
       }

@@ -6,17 +6,11 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Clickhouse } from '@notify-stats/clickhouse';
 import { createLogger } from '@notify-stats/runtime';
 import { RollupRunner } from '../src/index.ts';
-import { DAYS, World, asEntries, openMigrated, storedFacts, type DespatchSpec, type StatusSpec } from './model.ts';
+import { DAYS, World, asEntries, emptyTables, openMigrated, storedFacts, type DespatchSpec, type StatusSpec } from './model.ts';
 
 let ch: Clickhouse;
 const logger = createLogger('cycle-steps');
 
-const TABLES = [
-  'notification_events', 'notification_changes', 'letter_despatches', 'despatch_changes', 'letter_events', 'counted_notifications',
-  'counted_despatches', 'fact_notification_status', 'fact_billing', 'fact_letter_despatch', 'rollup_cycles', 'ref_sms_rates',
-  'ref_letter_rates', 'dirty_days', 'day_builds', 'pipeline_state',
-  'rollup_staged_snapshots', 'rollup_staged_despatches', 'rollup_staged_status', 'rollup_staged_billing', 'rollup_staged_despatch',
-];
 
 beforeAll(async () => {
   ch = await openMigrated('cycle-steps');
@@ -25,7 +19,7 @@ afterAll(async () => {
   await ch?.close();
 });
 beforeEach(async () => {
-  for (const t of TABLES) await ch.client.command({ query: `TRUNCATE TABLE ${t}` });
+  await emptyTables(ch.client);
 });
 
 const base: StatusSpec = {

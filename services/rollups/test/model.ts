@@ -20,13 +20,26 @@ import {
 import { BILLABLE_STATUSES, STATUSES, statusRank, type Status } from '@notify-stats/events';
 import { londonMidnightUtc } from '@notify-stats/london';
 
+/** What a test empties between cases: every table a cycle reads or writes. */
+const TEST_TABLES = [
+  'notification_events', 'notification_changes', 'letter_despatches', 'despatch_changes', 'letter_events', 'counted_notifications',
+  'counted_despatches', 'fact_notification_status', 'fact_billing', 'fact_letter_despatch', 'fact_notification_status_month',
+  'fact_billing_month', 'rollup_cycles', 'ref_sms_rates', 'ref_letter_rates', 'dirty_days', 'day_builds', 'pipeline_state',
+  'rollup_staged_snapshots', 'rollup_staged_despatches', 'rollup_staged_status', 'rollup_staged_billing', 'rollup_staged_despatch',
+];
+
+export async function emptyTables(client: ClickHouseClient): Promise<void> {
+  for (const t of TEST_TABLES) await client.command({ query: `TRUNCATE TABLE ${t}` });
+}
+
 export async function openMigrated(prefix: string): Promise<Clickhouse> {
   const ch = await openClickhouse({ path: mkdtempSync(path.join(tmpdir(), `notify-stats-${prefix}-`)) });
   await migrate(ch.client);
   return ch;
 }
 
-export const DAYS = ['2024-05-01', '2024-05-02', '2024-05-03'] as const;
+// Across a month's end, so that the monthly sums see notifications move month and rates cross one.
+export const DAYS = ['2024-05-31', '2024-06-01', '2024-06-02'] as const;
 const SERVICES = ['10000000-0000-4000-8000-000000000001', '10000000-0000-4000-8000-000000000002'];
 const TEMPLATE = '20000000-0000-4000-8000-000000000001';
 const hex = (n: number, width = 12) => n.toString(16).padStart(width, '0');
@@ -235,7 +248,7 @@ export class World {
 
   /** The facts as key -> counters, from the events alone. */
   expectedFacts(): Facts {
-    const facts: Facts = { status: new Map(), billing: new Map(), despatch: new Map() };
+    const facts: Facts = { status: new Map(), billing: new Map(), despatch: new Map(), statusMonth: new Map(), billingMonth: new Map() };
     const add = (m: Map<string, number[]>, key: string, values: number[]) => {
       const cur = m.get(key) ?? values.map(() => 0);
       m.set(key, cur.map((v, i) => v + (values[i] as number)));
@@ -265,7 +278,17 @@ export class World {
       const rate = this.letterRate(d.despatched_on, s.postage, s.billable_units);
       add(facts.despatch, [d.despatched_on, s.postage, d.cost_threshold, s.billable_units, decimal(rate)].join('|'), [1]);
     }
-    for (const m of [facts.status, facts.billing, facts.despatch]) for (const [k, v] of m) if (v.every((x) => x === 0)) m.delete(k);
+    // The monthly sums: the same counters by month, without template and job.
+    const month = (day: string) => `${day.slice(0, 7)}-01`;
+    for (const [k, v] of facts.status) {
+      const [day, service, , , type, keyType, status] = k.split('|') as string[];
+      add(facts.statusMonth, [month(day as string), service, type, keyType, status].join('|'), v);
+    }
+    for (const [k, v] of facts.billing) {
+      const [day, service, , ...rest] = k.split('|') as string[];
+      add(facts.billingMonth, [month(day as string), service, ...rest].join('|'), v);
+    }
+    for (const m of Object.values(facts) as Map<string, number[]>[]) for (const [k, v] of m) if (v.every((x) => x === 0)) m.delete(k);
     return facts;
   }
 }
@@ -278,6 +301,8 @@ export interface Facts {
   status: Map<string, number[]>;
   billing: Map<string, number[]>;
   despatch: Map<string, number[]>;
+  statusMonth: Map<string, number[]>;
+  billingMonth: Map<string, number[]>;
 }
 
 /** The fact tables as key -> summed counters, keys whose sums are all zero left out (as every report does). */
@@ -297,6 +322,13 @@ export async function storedFacts(client: ClickHouseClient): Promise<Facts> {
                          FROM fact_billing GROUP BY k HAVING v[1] != 0 OR v[2] != 0 OR v[3] != 0`, 7),
     despatch: await read(`SELECT concat(toString(day), '|', postage, '|', cost_threshold, '|', toString(sheets), '|', toString(rate)) AS k, [sum(letters)] AS v
                           FROM fact_letter_despatch GROUP BY k HAVING v[1] != 0`, 4),
+    statusMonth: await read(`SELECT concat(toString(month), '|', toString(service_id), '|', notification_type, '|', key_type, '|', status) AS k,
+                                    [sum(notification_count)] AS v
+                             FROM fact_notification_status_month GROUP BY k HAVING v[1] != 0`),
+    billingMonth: await read(`SELECT concat(toString(month), '|', toString(service_id), '|', notification_type, '|', provider, '|', toString(rate_multiplier),
+                                            '|', toString(international), '|', toString(rate), '|', postage, '|', toString(sheets)) AS k,
+                                     [sum(notifications_sent), sum(billable_units), sum(chargeable_units)] AS v
+                              FROM fact_billing_month GROUP BY k HAVING v[1] != 0 OR v[2] != 0 OR v[3] != 0`, 6),
   };
 }
 

@@ -70,8 +70,8 @@ export const FACT_BILLING_MONTH = defineTable('fact_billing_month', {
   chargeable_units: col.int64(),
 });
 
-/** Each daily fact with its monthly sums: the pairs a reader may split a range between. */
+/** Each daily fact with its monthly sums and which of their columns are the summed counters. */
 export const MONTHLY_FACTS = {
-  status: { day: FACT_NOTIFICATION_STATUS, month: FACT_NOTIFICATION_STATUS_MONTH },
-  billing: { day: FACT_BILLING, month: FACT_BILLING_MONTH },
+  status: { day: FACT_NOTIFICATION_STATUS, month: FACT_NOTIFICATION_STATUS_MONTH, sums: ['notification_count'] },
+  billing: { day: FACT_BILLING, month: FACT_BILLING_MONTH, sums: ['notifications_sent', 'billable_units', 'chargeable_units'] },
 } as const;

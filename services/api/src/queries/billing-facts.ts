@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { FACT_BILLING, type ClickHouseClient } from '@notify-stats/clickhouse';
+import { FACT_BILLING, MONTHLY_FACTS, type ClickHouseClient } from '@notify-stats/clickhouse';
 import type { DayRange } from './day-range.ts';
-import { queryDays } from './query-days.ts';
+import { factRows, queryDays } from './query-days.ts';
 
 const count = z.coerce.number();
 const money = z.string(); // exact decimal text (output_format_json_quote_decimals)
@@ -15,8 +15,7 @@ export async function letterLinesByService(client: ClickHouseClient, range: DayR
     range,
     sql: `SELECT toString(service_id) AS service_id, postage, rate,
               sum(notifications_sent) AS letters, sum(notifications_sent * rate) AS cost
-       FROM ${FACT_BILLING.name}
-       WHERE notification_type = 'letter' AND day BETWEEN {start: Date} AND {end: Date}
+       FROM ${factRows(MONTHLY_FACTS.billing, ['service_id', 'postage', 'rate', 'notifications_sent'], "notification_type = 'letter'")}
        GROUP BY service_id, postage, rate
        HAVING letters != 0 OR cost != 0`,
     row: letterLineRow,
@@ -108,8 +107,7 @@ export async function volumesByService(client: ClickHouseClient, range: DayRange
               sumIf(notifications_sent, notification_type = 'letter') AS letter_totals,
               sumIf(billable_units, notification_type = 'letter') AS letter_sheet_totals,
               sumIf(notifications_sent * rate, notification_type = 'letter') AS letter_cost
-       FROM ${FACT_BILLING.name}
-       WHERE day BETWEEN {start: Date} AND {end: Date}
+       FROM ${factRows(MONTHLY_FACTS.billing, ['service_id', 'notification_type', 'notifications_sent', 'chargeable_units', 'billable_units', 'rate'])}
        GROUP BY service_id
        HAVING sms_notifications != 0 OR sms_chargeable_units != 0 OR email_totals != 0 OR letter_totals != 0 OR letter_sheet_totals != 0 OR letter_cost != 0`,
     row: serviceVolumeRow,

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { financialYearOf, financialYearStart } from '@notify-stats/london';
+import { financialYearOf, financialYearStart, wholeMonthsWithin } from '@notify-stats/london';
 
 export const dayRangeParams = z.object({ start: z.iso.date(), end: z.iso.date() });
 export type DayRange = z.infer<typeof dayRangeParams>;
@@ -20,4 +20,14 @@ export function factDays(range: DayRange): DayRange | null {
 export function financialYearFactStart(day: string): string {
   const fy = financialYearOf(day);
   return fy < 1970 ? FIRST_FACT_DAY : financialYearStart(fy);
+}
+
+/**
+ * The whole months of a range, as the placeholders `{months_from: Date}` and `{months_to: Date}`
+ * (first and last day): readers take them from the monthly sums. With none, an empty span
+ * (from after to), which takes no month and excludes no day.
+ */
+export function monthSpan(days: DayRange): { months_from: string; months_to: string } {
+  const m = wholeMonthsWithin(days.start, days.end);
+  return m ? { months_from: m.first, months_to: m.last } : { months_from: LAST_FACT_DAY, months_to: FIRST_FACT_DAY };
 }

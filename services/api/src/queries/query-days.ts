@@ -1,9 +1,12 @@
 import type { z } from 'zod';
-import { queryParsed, type ClickHouseClient } from '@notify-stats/clickhouse';
-import { dayRangeParams, factDays, type DayRange } from './day-range.ts';
+import { queryParsed, type ClickHouseClient, type MONTHLY_FACTS } from '@notify-stats/clickhouse';
+import { dayRangeParams, factDays, monthSpan, type DayRange } from './day-range.ts';
 
 export interface DaysQuery<S extends z.ZodType> {
-  /** SQL reading `{start: Date}` and `{end: Date}`, and any other placeholders from `params`. */
+  /**
+   * SQL reading `{start: Date}` and `{end: Date}` (and the whole months between them, for
+   * `factRows`), and any other placeholders from `params`.
+   */
   sql: string;
   range: DayRange;
   params?: Record<string, unknown>;
@@ -19,5 +22,22 @@ export async function queryDays<S extends z.ZodType>(client: ClickHouseClient, q
   const days = factDays(dayRangeParams.parse(q.range));
   if (!days) return [];
   // The range's days come last, so no other parameter can stand in for them.
-  return queryParsed(client, q.sql, { ...q.params, ...days }, q.row);
+  return queryParsed(client, q.sql, { ...q.params, ...days, ...monthSpan(days) }, q.row);
+}
+
+type MonthlyFact = (typeof MONTHLY_FACTS)[keyof typeof MONTHLY_FACTS];
+
+/**
+ * A fact's rows over the range, as a subquery for a reader that sums over the whole range (not
+ * per day): the whole months from the fact's monthly sums (migration 0006), the days of the
+ * partial months at its ends from the daily facts. A year then reads 12 rows per key, not 366.
+ * `columns` are the monthly table's, which has no day, template or job.
+ */
+export function factRows<F extends MonthlyFact>(fact: F, columns: readonly (keyof F['month']['columns'] & string)[], where = '1'): string {
+  const list = columns.join(', ');
+  return `(SELECT ${list} FROM ${fact.day.name}
+       WHERE day BETWEEN {start: Date} AND {end: Date} AND day NOT BETWEEN {months_from: Date} AND {months_to: Date} AND (${where})
+     UNION ALL
+     SELECT ${list} FROM ${fact.month.name}
+       WHERE month BETWEEN {months_from: Date} AND {months_to: Date} AND (${where}))`;
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { FACT_NOTIFICATION_STATUS, type ClickHouseClient } from '@notify-stats/clickhouse';
+import { MONTHLY_FACTS, type ClickHouseClient } from '@notify-stats/clickhouse';
 import type { DayRange } from './day-range.ts';
-import { queryDays } from './query-days.ts';
+import { factRows, queryDays } from './query-days.ts';
 
 export const statusTotalRow = z.object({
   notification_type: z.string(),
@@ -15,8 +15,7 @@ export async function statusTotals(client: ClickHouseClient, range: DayRange): P
   return queryDays(client, {
     range,
     sql: `SELECT notification_type, status, sum(notification_count) AS total
-       FROM ${FACT_NOTIFICATION_STATUS.name}
-       WHERE day BETWEEN {start: Date} AND {end: Date} AND key_type != 'test'
+       FROM ${factRows(MONTHLY_FACTS.status, ['notification_type', 'status', 'notification_count'], "key_type != 'test'")}
        GROUP BY notification_type, status
        HAVING total != 0`,
     row: statusTotalRow,
