@@ -1,9 +1,8 @@
 // What one uncached report costs, alone, on the benchmark's facts (bench/report-data.ts): each
 // report through the API with the cache off (N requests, one at a time), and each SQL statement
 // the report runs, alone. For iterating on services/api/src/queries; the figures of record are
-// bench/report.ts's. With --preaggregates it also builds monthly tables from the daily facts
-// (a prototype of what the rollups could maintain; docs/benchmarks.md section 3) and times
-// whole-year queries on both.
+// bench/report.ts's. With --preaggregates it also times whole-year queries on the daily facts
+// and on their monthly sums (docs/benchmarks.md section 3).
 //
 //   tsx bench/report-cost.ts [--services 2000] [--runs 5] [--keep /tmp/folder] [--only substring] [--preaggregates]
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -55,16 +54,14 @@ try {
   if (!args.keep) rmSync(dir, { recursive: true, force: true });
 }
 
-/** Monthly SummingMergeTree tables from the daily facts, and whole-year queries on each. */
+/**
+ * Whole-year queries on the daily facts and on their monthly sums (migration 0006, which the
+ * views filled while the facts were loaded), each merged first so both read their final parts.
+ */
 async function preaggregates() {
-  const month = (table: string, keys: string, sums: string[], order: string) => `
-    CREATE TABLE IF NOT EXISTS ${table}_month ENGINE = SummingMergeTree PARTITION BY toYear(month) ORDER BY (${order})
-    AS SELECT toStartOfMonth(day) AS month, ${keys}, ${sums.map((c) => `toInt64(sum(${c})) AS ${c}`).join(', ')}
-    FROM ${table} GROUP BY month, ${keys}`;
-  await ch.client.command({ query: month('fact_notification_status', 'service_id, notification_type, status, key_type', ['notification_count'], 'month, notification_type, status, key_type, service_id') });
-  const billingKeys = 'service_id, notification_type, provider, rate_multiplier, international, rate, postage, sheets';
-  await ch.client.command({ query: month('fact_billing', billingKeys, ['notifications_sent', 'billable_units', 'chargeable_units'], `notification_type, month, ${billingKeys.replace('notification_type, ', '')}`) });
-  for (const t of ['fact_notification_status_month', 'fact_billing_month']) await ch.client.command({ query: `OPTIMIZE TABLE ${t} FINAL` });
+  for (const t of ['fact_notification_status', 'fact_billing', 'fact_notification_status_month', 'fact_billing_month']) {
+    await ch.client.command({ query: `OPTIMIZE TABLE ${t} FINAL` });
+  }
   const queries: Record<string, (table: string, day: string) => string> = {
     'status totals': (table, day) =>
       `SELECT notification_type, status, sum(notification_count) AS total FROM ${table} WHERE ${day} BETWEEN {start: Date} AND {end: Date} AND key_type != 'test' GROUP BY notification_type, status HAVING total != 0`,

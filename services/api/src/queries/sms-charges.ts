@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { FACT_BILLING, REF_ANNUAL_BILLING, queryParsed, type ClickHouseClient } from '@notify-stats/clickhouse';
-import { dayRangeParams, factDays, financialYearFactStart, type DayRange } from './day-range.ts';
+import { FACT_BILLING, FACT_BILLING_MONTH, REF_ANNUAL_BILLING, queryParsed, type ClickHouseClient } from '@notify-stats/clickhouse';
+import { addDays } from '@notify-stats/london';
+import { dayRangeParams, factDays, financialYearFactStart, monthSpan, type DayRange } from './day-range.ts';
 
 const count = z.coerce.number();
 const money = z.string(); // exact decimal text (output_format_json_quote_decimals)
@@ -21,7 +22,7 @@ const money = z.string(); // exact decimal text (output_format_json_quote_decima
  * down to 170 ms; bench/report-cost.ts). The allowance is joined to the 2,000 groups, not to
  * the rows. `{service_filter}` is either empty or a bound `service_id = {service_id: UUID}`.
  */
-const chargedSql = (serviceFilter: string) => `
+const chargedSql = (serviceFilter: string, lines: string) => `
   WITH allowance AS (
     SELECT service_id, toInt32(financial_year_start) AS fy, argMax(free_sms_fragment_limit, version) AS free_limit
     FROM ${REF_ANNUAL_BILLING.name} FINAL
@@ -30,9 +31,8 @@ const chargedSql = (serviceFilter: string) => `
   ),
   years AS (
     SELECT service_id, toInt32(toYear(day)) - if(toMonth(day) < 4, 1, 0) AS fy,
-           arraySort(l -> (l.1, l.2), groupArray((day, rate, toInt64(chargeable_units)))) AS lines
-    FROM ${FACT_BILLING.name}
-    WHERE notification_type = 'sms' AND day BETWEEN {fy_start: Date} AND {end: Date} ${serviceFilter}
+           arraySort(l -> (l.1, l.2), groupArray((day, rate, units))) AS lines
+    FROM (${lines})
     GROUP BY service_id, fy
   )
   SELECT y.service_id AS service_id, y.lines AS lines, toInt64(ifNull(a.free_limit, 0)) AS free,
@@ -41,10 +41,43 @@ const chargedSql = (serviceFilter: string) => `
   FROM years AS y
   LEFT JOIN allowance AS a ON a.service_id = y.service_id AND a.fy = y.fy`;
 
+/** Every sms fact row from the window's first day as a line (day, rate, units). */
+const dayLines = (serviceFilter: string) => `
+  SELECT service_id, day, rate, toInt64(chargeable_units) AS units
+  FROM ${FACT_BILLING.name}
+  WHERE notification_type = 'sms' AND day BETWEEN {fy_start: Date} AND {end: Date} ${serviceFilter}`;
+
+/*
+ * The same lines, with a service's month as one line per rate wherever that is exact: a month
+ * lying wholly before {start} or wholly inside the range (the months_* spans), in which the
+ * service has one rate. Its days are then one contiguous block of the sorted lines, all at that
+ * rate, and a block's charges telescope to max(C_end - A, 0) - max(C_begin - A, 0): the month's
+ * line charges exactly what its days would. A month with two rates (a rate that changed inside
+ * it) keeps its days, since where the allowance runs out among them decides which rate is paid.
+ * A year is then 12 lines per service instead of 366 (bench/report-cost.ts).
+ */
+const MONTH_OR_DAY_LINES = `
+  WITH month_lines AS (
+    SELECT service_id, month, rate, sum(chargeable_units) AS units
+    FROM ${FACT_BILLING_MONTH.name}
+    WHERE notification_type = 'sms'
+      AND (month BETWEEN {before_from: Date} AND {before_to: Date} OR month BETWEEN {months_from: Date} AND {months_to: Date})
+    GROUP BY service_id, month, rate
+  ),
+  one_rate AS (SELECT service_id, month FROM month_lines GROUP BY service_id, month HAVING count() = 1),
+  two_rates AS (SELECT service_id, month FROM month_lines GROUP BY service_id, month HAVING count() > 1)
+  SELECT service_id, month AS day, rate, units FROM month_lines WHERE (service_id, month) IN one_rate
+  UNION ALL
+  SELECT service_id, day, rate, units FROM (${dayLines('')})
+  WHERE NOT (day BETWEEN {before_from: Date} AND {before_to: Date} OR day BETWEEN {months_from: Date} AND {months_to: Date})
+  UNION ALL
+  SELECT service_id, day, rate, units FROM (${dayLines('')})
+  WHERE toStartOfMonth(day) IN (SELECT month FROM two_rates) AND (service_id, toStartOfMonth(day)) IN two_rates`;
+
 const ALL_SERVICES_SQL = `
   SELECT toString(service_id) AS service_id, sum(arraySum(charged)) AS sms_chargeable_units,
          sum(arraySum(arrayMap((n, l) -> n * l.2, charged, lines))) AS sms_cost
-  FROM (${chargedSql('')})
+  FROM (${chargedSql('', MONTH_OR_DAY_LINES)})
   GROUP BY service_id
   HAVING sms_chargeable_units != 0 OR sms_cost != 0
   SETTINGS join_use_nulls = 1`;
@@ -52,7 +85,7 @@ const ALL_SERVICES_SQL = `
 // Every (day, rate) in the range with units, also those the allowance covers (charged 0).
 const ONE_SERVICE_SQL = `
   SELECT toString(line.1) AS day, line.2 AS rate, sum(n) AS charged_units, sum(n * line.2) AS cost
-  FROM (${chargedSql('AND service_id = {service_id: UUID}')})
+  FROM (${chargedSql('AND service_id = {service_id: UUID}', dayLines('AND service_id = {service_id: UUID}'))})
   ARRAY JOIN lines AS line, charged AS n
   WHERE line.1 >= {start: Date}
   GROUP BY line.1, line.2
@@ -68,6 +101,12 @@ function window(range: DayRange) {
   return days && from ? { fy_start: from.start, start: days.start, end: days.end } : null;
 }
 
+/** The whole months before the range (from its year's 1 April) and inside it, for MONTH_OR_DAY_LINES. */
+function monthSpans(w: { fy_start: string; start: string; end: string }) {
+  const before = monthSpan({ start: w.fy_start, end: addDays(w.start, -1) });
+  return { before_from: before.months_from, before_to: before.months_to, ...monthSpan({ start: w.start, end: w.end }) };
+}
+
 export const smsChargedRow = z.object({ service_id: z.string(), sms_chargeable_units: count, sms_cost: money });
 export type SmsChargedRow = z.infer<typeof smsChargedRow>;
 
@@ -75,7 +114,7 @@ export type SmsChargedRow = z.infer<typeof smsChargedRow>;
 export async function smsChargedByService(client: ClickHouseClient, range: DayRange): Promise<SmsChargedRow[]> {
   const params = window(range);
   if (!params) return [];
-  return queryParsed(client, ALL_SERVICES_SQL, params, smsChargedRow);
+  return queryParsed(client, ALL_SERVICES_SQL, { ...params, ...monthSpans(params) }, smsChargedRow);
 }
 
 export const smsChargedDayRow = z.object({ day: z.string(), rate: money, charged_units: count, cost: money });
