@@ -8,7 +8,7 @@
 import { queryRows } from '@notify-stats/clickhouse';
 import { createKafka } from '@notify-stats/kafka';
 import { produce } from '@notify-stats/loadgen';
-import { createLogger } from '@notify-stats/runtime';
+import { createLogger, metricsRegistry } from '@notify-stats/runtime';
 import { startTestBroker } from '../test/support/broker.ts';
 import { startPipeline } from '../test/support/pipeline.ts';
 import { insertNotifications, withoutChangeLog } from './history.ts';
@@ -82,11 +82,27 @@ const result = {
   backfill: YEAR_PER_DAY > 0 ? { range: YEAR, notifications_per_day: YEAR_PER_DAY, repair_ms: backfillMs, notifications_counted: counted, finished_before_load_ended: backfillMs !== null && backfillMs < SECONDS * 1000 } : null,
   samples: delays.length,
   freshness_ms: { p50: percentile(delays, 50), p95: percentile(delays, 95), p99: percentile(delays, 99), max: delays.at(-1) ?? null },
+  rollup_steps: await stepTimes(),
 };
 writeResult(`freshness${YEAR_PER_DAY ? '-backfill' : ''}${args.quick ? '.quick' : ''}`, result);
 log(JSON.stringify(result.freshness_ms));
 await p.stop();
 await broker.stop();
+
+/** Where the rollups spent their time during the run: each step's count, mean and total (notify_stats_rollup_step_seconds). */
+async function stepTimes(): Promise<Record<string, { count: number; mean_ms: number; total_s: number }>> {
+  const metric = await metricsRegistry.getSingleMetric('notify_stats_rollup_step_seconds')?.get();
+  const out: Record<string, { count: number; mean_ms: number; total_s: number }> = {};
+  for (const v of metric?.values ?? []) {
+    const step = String(v.labels.step);
+    const name = (v as { metricName?: string }).metricName ?? '';
+    const entry = (out[step] ??= { count: 0, mean_ms: 0, total_s: 0 });
+    if (name.endsWith('_count')) entry.count = v.value;
+    if (name.endsWith('_sum')) entry.total_s = round(v.value, 1);
+  }
+  for (const e of Object.values(out)) e.mean_ms = e.count ? round((e.total_s * 1000) / e.count, 1) : 0;
+  return Object.fromEntries(Object.entries(out).sort(([, a], [, b]) => b.total_s - a.total_s));
+}
 
 async function countedHistory(): Promise<number> {
   const [row] = await queryRows<{ n: string }>(

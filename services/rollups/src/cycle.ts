@@ -22,6 +22,7 @@ import {
   statusContributionSql,
   type FactKind,
 } from './snapshot-sql.ts';
+import { rollupMetrics } from './metrics.ts';
 
 /**
  * What one cycle reads:
@@ -100,7 +101,7 @@ const ONE_PART: Settings = {
 const MANY_DAYS: Settings = { max_partitions_per_insert_block: 0 };
 
 async function step(ctx: CycleContext, cycle: number, name: string, query: string, params: Record<string, unknown>, settings: Settings = MANY_DAYS) {
-  await ctx.client.command({ query: query + settingsClause(settings), query_params: { ...params, cycle } });
+  await rollupMetrics.timed(name, () => ctx.client.command({ query: query + settingsClause(settings), query_params: { ...params, cycle } }));
   await ctx.hooks?.afterStep?.(name, cycle);
 }
 
@@ -125,9 +126,11 @@ async function countStaged(client: ClickHouseClient, cycle: number): Promise<num
 
 /** Drops a cycle's staged rows (idempotent: a runner stopped after recording a cycle done leaves them). */
 export async function clearStaged(ctx: CycleContext, cycle: number): Promise<void> {
-  for (const table of STAGED_TABLES) {
-    await ctx.client.command({ query: `ALTER TABLE ${table} DROP PARTITION {cycle: UInt64}`, query_params: { cycle } });
-  }
+  await rollupMetrics.timed('clear-staged', async () => {
+    for (const table of STAGED_TABLES) {
+      await ctx.client.command({ query: `ALTER TABLE ${table} DROP PARTITION {cycle: UInt64}`, query_params: { cycle } });
+    }
+  });
 }
 
 /**
@@ -170,7 +173,7 @@ export async function applyStaged(ctx: CycleContext, record: CycleRecord): Promi
     await step(ctx, cycle, 'apply-counted', applyCountedSql, {});
     await step(ctx, cycle, 'apply-counted-despatches', applyCountedDespatchesSql, {});
   }
-  await recordCycle(ctx.client, { ...record, phase: 'done' });
+  await rollupMetrics.timed('record-done', () => recordCycle(ctx.client, { ...record, phase: 'done' }));
   await ctx.hooks?.afterStep?.('record-done', cycle);
   await clearStaged(ctx, cycle);
   return { cycle, kind: record.kind, changed: record.changed };
@@ -188,7 +191,7 @@ export async function runCycle(ctx: CycleContext, cycle: number, plan: CyclePlan
     runner: ctx.runner,
     token: randomUUID(),
   };
-  await recordCycle(ctx.client, record);
+  await rollupMetrics.timed('record-staged', () => recordCycle(ctx.client, record));
   await ctx.hooks?.afterStep?.('record-staged', cycle);
   return applyStaged(ctx, record);
 }

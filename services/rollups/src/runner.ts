@@ -160,9 +160,9 @@ export class RollupRunner {
   }
 
   private async work(given?: Positions): Promise<RunOnceResult> {
-    await this.lease?.acquire();
+    await rollupMetrics.timed('lease', async () => this.lease?.acquire());
     if (!this.processed) await this.recover();
-    const repriced = await repricePending(this.client);
+    const repriced = await rollupMetrics.timed('reprice', () => repricePending(this.client));
     const committed = given ?? (await (this.opts.committed ?? (() => changeLogEnds(this.client)))());
     const cap = this.opts.windowCap ?? 200_000;
     const window = nextWindow(this.processed ?? new Map(), committed, cap);

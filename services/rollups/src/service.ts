@@ -63,10 +63,10 @@ export async function startRollups(opts: RollupsOptions): Promise<RollupsHandle>
   let repairsQueued = 0;
 
   const cycle = async () => {
-    await progress.probe();
+    await rollupMetrics.timed('probe-ends', () => progress.probe());
     // Read before the cycle: a rate committed by then has its mark written, so this cycle's
     // repricing covers it; the window topics count by the runner's own positions instead.
-    const committed = await committedOffsets(admin, groupId, SOURCE_TOPICS);
+    const committed = await rollupMetrics.timed('read-commits', () => committedOffsets(admin, groupId, SOURCE_TOPICS));
     const result = await runner.runOnce(new Map([...committed].filter(([tp]) => isWindowTopic(tp))));
     rollupMetrics.windowOffsets.set(result.windowSize);
     rollupMetrics.repairSlicesQueued.set(result.repairsLeft);
