@@ -82,26 +82,32 @@ const result = {
   backfill: YEAR_PER_DAY > 0 ? { range: YEAR, notifications_per_day: YEAR_PER_DAY, repair_ms: backfillMs, notifications_counted: counted, finished_before_load_ended: backfillMs !== null && backfillMs < SECONDS * 1000 } : null,
   samples: delays.length,
   freshness_ms: { p50: percentile(delays, 50), p95: percentile(delays, 95), p99: percentile(delays, 99), max: delays.at(-1) ?? null },
-  rollup_steps: await stepTimes(),
+  rollup_steps_ms: await histogram('notify_stats_rollup_step_seconds', 'step', 1000),
+  ingest_writes_ms: await histogram('notify_stats_ingest_write_seconds', undefined, 1000),
+  ingest_batch_size: await histogram('notify_stats_ingest_batch_size'),
 };
 writeResult(`freshness${YEAR_PER_DAY ? '-backfill' : ''}${args.quick ? '.quick' : ''}`, result);
 log(JSON.stringify(result.freshness_ms));
 await p.stop();
 await broker.stop();
 
-/** Where the rollups spent their time during the run: each step's count, mean and total (notify_stats_rollup_step_seconds). */
-async function stepTimes(): Promise<Record<string, { count: number; mean_ms: number; total_s: number }>> {
-  const metric = await metricsRegistry.getSingleMetric('notify_stats_rollup_step_seconds')?.get();
-  const out: Record<string, { count: number; mean_ms: number; total_s: number }> = {};
-  for (const v of metric?.values ?? []) {
-    const step = String(v.labels.step);
+/**
+ * A histogram of the run (metrics registry of this process) per label value: count, mean, total.
+ * Where the rollups spent their time (notify_stats_rollup_step_seconds), and what the ingest's
+ * writes that shared the engine with them were like.
+ */
+async function histogram(metric: string, label?: string, scale = 1): Promise<Record<string, { count: number; mean: number; total: number }>> {
+  const values = (await metricsRegistry.getSingleMetric(metric)?.get())?.values ?? [];
+  const out: Record<string, { count: number; mean: number; total: number }> = {};
+  for (const v of values) {
+    const key = label ? String(v.labels[label]) : 'all';
     const name = (v as { metricName?: string }).metricName ?? '';
-    const entry = (out[step] ??= { count: 0, mean_ms: 0, total_s: 0 });
+    const entry = (out[key] ??= { count: 0, mean: 0, total: 0 });
     if (name.endsWith('_count')) entry.count = v.value;
-    if (name.endsWith('_sum')) entry.total_s = round(v.value, 1);
+    if (name.endsWith('_sum')) entry.total = round(v.value * scale, 1);
   }
-  for (const e of Object.values(out)) e.mean_ms = e.count ? round((e.total_s * 1000) / e.count, 1) : 0;
-  return Object.fromEntries(Object.entries(out).sort(([, a], [, b]) => b.total_s - a.total_s));
+  for (const e of Object.values(out)) e.mean = e.count ? round(e.total / e.count, 1) : 0;
+  return Object.fromEntries(Object.entries(out).sort(([, a], [, b]) => b.total - a.total));
 }
 
 async function countedHistory(): Promise<number> {

@@ -48,6 +48,8 @@ export class RollupLease {
   readonly owner = randomUUID();
   readonly holder = `pid ${process.pid} on ${hostname()}`;
   private held = false;
+  /** performance.now() of the last write: a held lease is renewed once a third of its time has gone. */
+  private renewedAt = -Infinity;
 
   constructor(
     private readonly client: ClickHouseClient,
@@ -65,15 +67,23 @@ export class RollupLease {
     return writeState(this.client, STATE_KEYS.rollupLease, JSON.stringify(value));
   }
 
-  /** Takes or renews the lease; throws LeaseHeldError while another runner holds it. */
+  /**
+   * Takes or renews the lease; throws LeaseHeldError while another runner holds it. A lease held
+   * and written less than a third of its time ago is still ours without asking the engine: no
+   * runner takes a lease before it runs out. (Renewing on every cycle cost three statements a
+   * cycle, about 170 ms under load.)
+   */
   async acquire(): Promise<void> {
+    if (this.held && performance.now() - this.renewedAt < this.ttlMs / 3) return;
     const now = await serverMs(this.client);
     const current = await this.read();
     if (current && current.owner !== this.owner && current.until > now && !diedOnThisHost(current)) {
       this.held = false;
       throw new LeaseHeldError(current.holder, new Date(current.until));
     }
+    const writing = performance.now();
     await this.write(now + this.ttlMs);
+    this.renewedAt = writing;
     if (!this.held) {
       await sleep(this.settleMs);
       const after = await this.read();
@@ -86,6 +96,7 @@ export class RollupLease {
   async release(): Promise<void> {
     if (!this.held) return;
     this.held = false;
+    this.renewedAt = -Infinity;
     const current = await this.read();
     if (current?.owner === this.owner) await this.write(0);
   }

@@ -1,6 +1,6 @@
 import { lastCycle, queryRows, type ClickHouseClient } from '@notify-stats/clickhouse';
 import type { Logger } from '@notify-stats/runtime';
-import { applyStaged, clearStaged, runCycle, type CycleHooks, type CyclePlan, type CycleResult } from './cycle.ts';
+import { CLEAR_EVERY, applyStaged, clearStaged, runCycle, type CycleHooks, type CyclePlan, type CycleResult } from './cycle.ts';
 import { RollupLease } from './lease.ts';
 import { rollupMetrics } from './metrics.ts';
 import { changeLogEnds, nextWindow, positionsFromJson, positionsToJson, type Positions } from './positions.ts';
@@ -109,15 +109,18 @@ export class RollupRunner {
     return { client: this.client, runner: this.runnerName, hooks: this.opts.hooks };
   }
 
-  /** Picks up where the last runner stopped: its staged cycle is applied, never recomputed. */
+  /**
+   * Picks up where the last runner stopped: its staged cycle is applied, never recomputed; the
+   * staged rows of its last cycles (dropped in batches) and of a next cycle it had begun to stage
+   * are dropped, so that the next cycle stages into an empty partition.
+   */
   private async recover(): Promise<void> {
     const last = await lastCycle(this.client);
     if (last?.phase === 'staged') {
       this.logger.info({ cycle: last.cycle, kind: last.kind }, 'applying a cycle a stopped runner left staged');
       await applyStaged(this.ctx(), last);
-    } else if (last) {
-      await clearStaged(this.ctx(), last.cycle);
     }
+    await clearStaged(this.ctx(), Math.max(1, (last?.cycle ?? 0) - CLEAR_EVERY + 1), (last?.cycle ?? 0) + 1);
     this.processed = positionsFromJson(last?.positions ?? '');
     this.nextCycle = (last?.cycle ?? 0) + 1;
     if (!last) await this.refillFromRawLayer();

@@ -38,6 +38,24 @@ describe('the rollup lease', () => {
     await second.release();
   });
 
+  it('is renewed once a third of its time has gone, not on every cycle', async () => {
+    const lease = new RollupLease(ch.client, 3_000, 50);
+    const until = async () => {
+      const [row] = await ch.client
+        .query({ query: `SELECT argMax(value, updated_at) AS v FROM pipeline_state WHERE name = 'rollup_lease'`, format: 'JSONEachRow' })
+        .then((r) => r.json<{ v: string }>());
+      return (JSON.parse(row?.v ?? '{}') as { until?: number }).until;
+    };
+    await lease.acquire();
+    const first = await until();
+    await lease.acquire();
+    expect(await until()).toBe(first);
+    await new Promise((r) => setTimeout(r, 1_100));
+    await lease.acquire();
+    expect(await until()).toBeGreaterThan(first as number);
+    await lease.release();
+  });
+
   it('lets a runner take over a lease that ran out', async () => {
     const stale = new RollupLease(ch.client, 1, 50);
     await stale.acquire().catch(() => undefined);
