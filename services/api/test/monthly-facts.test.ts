@@ -7,6 +7,7 @@ import fc from 'fast-check';
 import { addDays, daysBetween } from '@notify-stats/london';
 import { statusTotals } from '../src/queries/status-facts.ts';
 import { letterLinesByService, volumesByService } from '../src/queries/billing-facts.ts';
+import { markMonthlySumsFilled } from '@notify-stats/clickhouse';
 import { annualBilling, insert, openTestApp, ZERO_UUID, type TestApp } from './helpers.ts';
 import { smsChargedByService } from '../src/queries/sms-charges.ts';
 
@@ -135,6 +136,18 @@ async function answers(start: string, end: string) {
 const expected = (start: string, end: string) => ({ statusTotals: oracle.statusTotals(start, end), letterLines: oracle.letterLines(start, end), volumes: oracle.volumes(start, end) });
 
 describe('reports over a range read whole months from the monthly sums', () => {
+  it('only once the rollups have marked them filled: until then the days alone', async () => {
+    const whole = ['2023-12-01', '2024-03-31'] as const;
+    const stray = { month: '2024-01-01', service_id: SERVICES[0], notification_type: 'sms', key_type: 'normal', status: 'stray', notification_count: 1000 };
+    await insert(t.client, 'fact_notification_status_month', [stray]);
+    expect(await answers(...whole)).toEqual(expected(...whole));
+    await markMonthlySumsFilled(t.client);
+    // Now the months are read: the stray row shows (it stands for a month the days do not have).
+    expect((await answers(...whole)).statusTotals).toContainEqual(['sms|stray', ['1000']]);
+    await insert(t.client, 'fact_notification_status_month', [{ ...stray, notification_count: -1000 }]);
+    expect(await answers(...whole)).toEqual(expected(...whole));
+  });
+
   it('equal the sums of the daily rows for hand-picked ranges', async () => {
     for (const [start, end] of [
       ['2023-12-01', '2024-03-31'], // whole months only

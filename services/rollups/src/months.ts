@@ -1,4 +1,4 @@
-import { MONTHLY_FACTS, queryRows, type ClickHouseClient } from '@notify-stats/clickhouse';
+import { MONTHLY_FACTS, markMonthlySumsFilled, monthlySumsFilled, type ClickHouseClient } from '@notify-stats/clickhouse';
 
 // The monthly sums (migration 0006) follow the daily facts through views, in the same INSERT.
 // Two things can leave them out of step: history written before the views existed, and a
@@ -44,15 +44,14 @@ export async function reconcileMonths(client: ClickHouseClient, from: string, to
 const ALL_MONTHS = { from: '1970-01-01', to: '2149-06-06' } as const;
 
 /**
- * The first start after migration 0006: a monthly table that is empty while its daily facts are
- * not is filled from them (the views only see writes made after they were created).
+ * The first start after migration 0006: the monthly sums are set from the daily facts (the views
+ * only see writes made after they were created), then marked filled, after which the API reads
+ * them (until then it reads days alone, so no report sees a month half filled). A start cut short
+ * before the mark does it again: reconciling is convergent.
  */
-export async function fillEmptyMonths(client: ClickHouseClient): Promise<boolean> {
-  const conditions = Object.values(MONTHLY_FACTS).map(
-    (p) => `(SELECT count() FROM ${p.month.name}) = 0 AND (SELECT count() FROM ${p.day.name}) > 0`,
-  );
-  const [row] = await queryRows<{ empty: number }>(client, `SELECT ${conditions.join(' OR ')} AS empty`);
-  if (!Number(row?.empty)) return false;
+export async function fillMonthsOnce(client: ClickHouseClient): Promise<boolean> {
+  if (await monthlySumsFilled(client)) return false;
   await reconcileMonths(client, ALL_MONTHS.from, ALL_MONTHS.to);
+  await markMonthlySumsFilled(client);
   return true;
 }

@@ -5,7 +5,7 @@ import { RollupLease } from './lease.ts';
 import { rollupMetrics } from './metrics.ts';
 import { changeLogEnds, nextWindow, positionsFromJson, positionsToJson, type Positions } from './positions.ts';
 import { repricePending } from './reprice.ts';
-import { fillEmptyMonths, reconcileMonths } from './months.ts';
+import { fillMonthsOnce, reconcileMonths } from './months.ts';
 import { planDay, slicePlan, type RepairOptions, type RepairTask } from './repair.ts';
 
 export interface RunnerOptions {
@@ -124,7 +124,7 @@ export class RollupRunner {
     this.processed = positionsFromJson(last?.positions ?? '');
     this.nextCycle = (last?.cycle ?? 0) + 1;
     if (!last) await this.refillFromRawLayer();
-    if (await fillEmptyMonths(this.client)) this.logger.info('filled the monthly sums from the daily facts');
+    if (await fillMonthsOnce(this.client)) this.logger.info('filled the monthly sums from the daily facts');
   }
 
   /**

@@ -24,10 +24,10 @@ export function financialYearFactStart(day: string): string {
 
 /**
  * The whole months of a range, as the placeholders `{months_from: Date}` and `{months_to: Date}`
- * (first and last day): readers take them from the monthly sums. With none, an empty span
- * (from after to), which takes no month and excludes no day.
+ * (first and last day): readers take them from the monthly sums. With none (or no range), an
+ * empty span (from after to), which takes no month and excludes no day.
  */
-export function monthSpan(days: DayRange): { months_from: string; months_to: string } {
-  const m = wholeMonthsWithin(days.start, days.end);
+export function monthSpan(days: DayRange | null): { months_from: string; months_to: string } {
+  const m = days && wholeMonthsWithin(days.start, days.end);
   return m ? { months_from: m.first, months_to: m.last } : { months_from: LAST_FACT_DAY, months_to: FIRST_FACT_DAY };
 }

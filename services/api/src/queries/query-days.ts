@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { queryParsed, type ClickHouseClient, type MONTHLY_FACTS } from '@notify-stats/clickhouse';
+import { monthlySumsFilled, queryParsed, type ClickHouseClient, type MONTHLY_FACTS } from '@notify-stats/clickhouse';
 import { dayRangeParams, factDays, monthSpan, type DayRange } from './day-range.ts';
 
 export interface DaysQuery<S extends z.ZodType> {
@@ -22,7 +22,22 @@ export async function queryDays<S extends z.ZodType>(client: ClickHouseClient, q
   const days = factDays(dayRangeParams.parse(q.range));
   if (!days) return [];
   // The range's days come last, so no other parameter can stand in for them.
-  return queryParsed(client, q.sql, { ...q.params, ...days, ...monthSpan(days) }, q.row);
+  return queryParsed(client, q.sql, { ...q.params, ...days, ...(await monthsToRead(client, days)) }, q.row);
+}
+
+// Filled once and for ever after (the views keep them): remembered per engine once seen.
+const filled = new WeakSet<ClickHouseClient>();
+
+/**
+ * The range's whole months for `factRows`, once the rollups have filled the monthly sums after
+ * migration 0006; until then none, so a report reads days alone and never a half-filled month.
+ */
+export async function monthsToRead(client: ClickHouseClient, days: DayRange | null): Promise<ReturnType<typeof monthSpan>> {
+  if (!filled.has(client)) {
+    if (!(await monthlySumsFilled(client))) return monthSpan(null);
+    filled.add(client);
+  }
+  return monthSpan(days);
 }
 
 type MonthlyFact = (typeof MONTHLY_FACTS)[keyof typeof MONTHLY_FACTS];
