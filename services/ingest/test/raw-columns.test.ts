@@ -11,6 +11,8 @@ import {
   DESPATCH_CHANGES,
   FACT_BILLING,
   FACT_LETTER_DESPATCH,
+  FACT_NOTIFICATION_STATUS_MONTH,
+  FACT_BILLING_MONTH,
   FACT_NOTIFICATION_STATUS,
   INBOUND_SMS,
   NOTIFICATION_EVENTS,
@@ -134,6 +136,8 @@ describe('every table module matches its DDL', () => {
     FACT_NOTIFICATION_STATUS,
     FACT_BILLING,
     FACT_LETTER_DESPATCH,
+    FACT_NOTIFICATION_STATUS_MONTH,
+    FACT_BILLING_MONTH,
     ...Object.values(REFERENCE),
   ];
   it.each(modules.map((t) => [t.name, t] as const))('%s', async (name, t) => {
