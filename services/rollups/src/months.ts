@@ -2,8 +2,10 @@ import { MONTHLY_FACTS, markMonthlySumsFilled, monthlySumsFilled, type ClickHous
 
 // The monthly sums (migration 0006) follow the daily facts through views, in the same INSERT.
 // Two things can leave them out of step: history written before the views existed, and a
-// process killed inside one INSERT after the daily part was committed and before the view's
-// (a retry is then deduplicated in the daily table and never reaches the view). Reconciling
+// process killed inside one INSERT after the daily part was committed and before the view's.
+// A cycle's apply is retried with its token, which deduplicates the daily block and lets the
+// view's through (cycle.ts), but a late rate's move has no token: run again, it finds the days
+// moved and writes nothing, and the month stays short until a repair covers it. Reconciling
 // adds to each month the difference between its days and its sums, so it is convergent: run
 // twice, the second run adds nothing, and a crash half-way is finished by the next run.
 // It runs in the runner, between cycles, so no cycle writes while it reads.
