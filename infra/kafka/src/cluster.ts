@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { clusterIdFor } from './config.ts';
 import { startLocalKafka, type LocalKafka } from './index.ts';
 import { HOST, pickFreePorts } from './ports.ts';
+import { waitForNodes } from './ready.ts';
 
 export interface LocalKafkaClusterOptions {
   /** Cluster state root: one folder per node (node-1, node-2, ...). Reusing it keeps topics and offsets. */
@@ -107,6 +108,16 @@ export async function startLocalKafkaCluster(opts: LocalKafkaClusterOptions): Pr
   if (failed) {
     await stop();
     throw failed.reason;
+  }
+  // Each node waited to list itself; a client may ask any of them, so each must list all.
+  try {
+    const deadline = Date.now() + (opts.startTimeoutMs ?? 60_000);
+    const ids = nodes.map((n) => n.nodeId);
+    const exited = () => (live.size < nodes.length ? new Error('a Kafka node exited while the cluster was starting') : undefined);
+    await Promise.all(nodes.map((n) => waitForNodes(`${HOST}:${n.port}`, ids, deadline, exited)));
+  } catch (err) {
+    await stop();
+    throw err;
   }
   return {
     brokers: nodes.map((n) => `${HOST}:${n.port}`),

@@ -4,7 +4,16 @@ import { Kafka, logLevel } from 'kafkajs';
  * A TCP accept only proves the socket is bound; KRaft brokers open it before they are
  * unfenced, so we wait until a metadata request actually lists this broker's node id.
  */
-export async function waitForBroker(broker: string, nodeId: number, deadline: number, aborted: () => Error | undefined): Promise<void> {
+export function waitForBroker(broker: string, nodeId: number, deadline: number, aborted: () => Error | undefined): Promise<void> {
+  return waitForNodes(broker, [nodeId], deadline, aborted);
+}
+
+/**
+ * Waits until `broker`'s metadata lists every one of `nodeIds` as live. Each broker learns of the
+ * others on its own schedule: one may already be unfenced while another broker's metadata does
+ * not list it yet, so a cluster is ready once every broker lists every node.
+ */
+export async function waitForNodes(broker: string, nodeIds: readonly number[], deadline: number, aborted: () => Error | undefined): Promise<void> {
   const kafka = new Kafka({
     clientId: 'local-kafka-probe',
     brokers: [broker],
@@ -22,8 +31,9 @@ export async function waitForBroker(broker: string, nodeId: number, deadline: nu
       await admin.connect();
       const { brokers } = await admin.describeCluster();
       // In a cluster another node may answer for the quorum before this one is unfenced.
-      if (brokers.some((b) => b.nodeId === nodeId)) return;
-      lastError = new Error(`broker answered but does not list node ${nodeId} among the live brokers yet`);
+      const missing = nodeIds.filter((id) => !brokers.some((b) => b.nodeId === id));
+      if (missing.length === 0) return;
+      lastError = new Error(`broker answered but does not list node ${missing.join(', ')} among the live brokers yet`);
     } catch (err) {
       lastError = err;
     } finally {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { z } from 'zod';
-import { openClickhouse, type Clickhouse } from '@notify-stats/clickhouse';
+import { migrate, openClickhouse, type Clickhouse } from '@notify-stats/clickhouse';
 import { queryDays } from '../src/queries/query-days.ts';
 
 let dir: string;
@@ -13,6 +13,8 @@ let ch: Clickhouse;
 beforeAll(async () => {
   dir = mkdtempSync(path.join(tmpdir(), 'notify-stats-query-days-'));
   ch = await openClickhouse({ path: dir });
+  // queryDays reads whether the monthly sums are filled (pipeline_state).
+  await migrate(ch.client);
 });
 afterAll(async () => {
   await ch?.close();
