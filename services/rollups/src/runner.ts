@@ -200,13 +200,14 @@ export class RollupRunner {
       const result = await this.cycle(slicePlan(task, positionsToJson(this.processed ?? new Map())));
       if (task.kind === 'correct') {
         job.done++;
-        if (job.done === job.days.length) {
-          // A repair is the moment to check the months of its days too (months.ts).
+        const finished = job.done === job.days.length;
+        // A repair is the moment to check the months of its days too (months.ts).
+        if (finished) {
           const days = [...job.days].sort();
-          await reconcileMonths(this.client, days[0] as string, days[days.length - 1] as string);
+          await reconcileMonths(this.client, days[0] as string, days.at(-1) as string);
         }
         job.onProgress?.({ done: job.done, total: job.days.length, day: task.day });
-        if (job.done === job.days.length) job.resolve();
+        if (finished) job.resolve();
       }
       return result;
     } catch (err) {

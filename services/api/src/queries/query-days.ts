@@ -22,22 +22,21 @@ export async function queryDays<S extends z.ZodType>(client: ClickHouseClient, q
   const days = factDays(dayRangeParams.parse(q.range));
   if (!days) return [];
   // The range's days come last, so no other parameter can stand in for them.
-  return queryParsed(client, q.sql, { ...q.params, ...days, ...(await monthsToRead(client, days)) }, q.row);
+  return queryParsed(client, q.sql, { ...q.params, ...days, ...monthSpan((await monthlySumsReadable(client)) ? days : null) }, q.row);
 }
 
 // Filled once and for ever after (the views keep them): remembered per engine once seen.
 const filled = new WeakSet<ClickHouseClient>();
 
 /**
- * The range's whole months for `factRows`, once the rollups have filled the monthly sums after
- * migration 0006; until then none, so a report reads days alone and never a half-filled month.
+ * Whether readers may take whole months from the monthly sums: once the rollups have filled them
+ * after migration 0006. Until then a report reads days alone and never a half-filled month.
  */
-export async function monthsToRead(client: ClickHouseClient, days: DayRange | null): Promise<ReturnType<typeof monthSpan>> {
-  if (!filled.has(client)) {
-    if (!(await monthlySumsFilled(client))) return monthSpan(null);
-    filled.add(client);
-  }
-  return monthSpan(days);
+export async function monthlySumsReadable(client: ClickHouseClient): Promise<boolean> {
+  if (filled.has(client)) return true;
+  if (!(await monthlySumsFilled(client))) return false;
+  filled.add(client);
+  return true;
 }
 
 type MonthlyFact = (typeof MONTHLY_FACTS)[keyof typeof MONTHLY_FACTS];

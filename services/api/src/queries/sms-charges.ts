@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { FACT_BILLING, FACT_BILLING_MONTH, REF_ANNUAL_BILLING, queryParsed, type ClickHouseClient } from '@notify-stats/clickhouse';
 import { addDays } from '@notify-stats/london';
-import { dayRangeParams, factDays, financialYearFactStart, type DayRange } from './day-range.ts';
-import { monthsToRead } from './query-days.ts';
+import { dayRangeParams, factDays, financialYearFactStart, monthSpan, type DayRange } from './day-range.ts';
+import { monthlySumsReadable } from './query-days.ts';
 
 const count = z.coerce.number();
 const money = z.string(); // exact decimal text (output_format_json_quote_decimals)
@@ -104,8 +104,9 @@ function window(range: DayRange) {
 
 /** The whole months before the range (from its year's 1 April) and inside it, for MONTH_OR_DAY_LINES. */
 async function monthSpans(client: ClickHouseClient, w: { fy_start: string; start: string; end: string }) {
-  const before = await monthsToRead(client, { start: w.fy_start, end: addDays(w.start, -1) });
-  return { before_from: before.months_from, before_to: before.months_to, ...(await monthsToRead(client, { start: w.start, end: w.end })) };
+  const readable = await monthlySumsReadable(client);
+  const before = monthSpan(readable ? { start: w.fy_start, end: addDays(w.start, -1) } : null);
+  return { before_from: before.months_from, before_to: before.months_to, ...monthSpan(readable ? { start: w.start, end: w.end } : null) };
 }
 
 export const smsChargedRow = z.object({ service_id: z.string(), sms_chargeable_units: count, sms_cost: money });

@@ -71,7 +71,9 @@ export function costResumeMonths(window: DayWindow, input: CostResumeInputs): Co
   const sent = new Map<string, number>();
   for (const c of input.charged) {
     const key = monthStart(c.day);
-    costs.set(key, [...(costs.get(key) ?? []), c.cost]);
+    const list = costs.get(key);
+    if (list) list.push(c.cost);
+    else costs.set(key, [c.cost]);
   }
   for (const b of input.billing) sent.set(monthStart(b.day), (sent.get(monthStart(b.day)) ?? 0) + b.sent);
   return periodStarts(window, 'month').map((start) => {

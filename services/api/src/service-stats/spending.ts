@@ -56,15 +56,20 @@ interface Charge {
 
 const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
 
-function smsCharges(rows: readonly SmsChargedDayRow[]): Charge[] {
-  const byDay = new Map<string, SmsChargedDayRow[]>();
+/** The rows that charge something, grouped by day in the order the days first appear. */
+function chargedByDay<R extends { day: string }>(rows: readonly R[], charged: (r: R) => number): Array<[string, R[]]> {
+  const byDay = new Map<string, R[]>();
   for (const r of rows) {
-    if (r.charged_units <= 0) continue;
+    if (charged(r) <= 0) continue;
     const list = byDay.get(r.day);
     if (list) list.push(r);
     else byDay.set(r.day, [r]);
   }
-  return [...byDay].map(([day, list]) => ({
+  return [...byDay];
+}
+
+function smsCharges(rows: readonly SmsChargedDayRow[]): Charge[] {
+  return chargedByDay(rows, (r) => r.charged_units).map(([day, list]) => ({
     day,
     type: 'sms' as const,
     value: list.reduce((n, r) => n + r.charged_units, 0),
@@ -74,14 +79,7 @@ function smsCharges(rows: readonly SmsChargedDayRow[]): Charge[] {
 }
 
 function letterCharges(rows: readonly ServiceLetterDayRow[]): Charge[] {
-  const byDay = new Map<string, ServiceLetterDayRow[]>();
-  for (const r of rows) {
-    if (r.letters <= 0) continue;
-    const list = byDay.get(r.day);
-    if (list) list.push(r);
-    else byDay.set(r.day, [r]);
-  }
-  return [...byDay].map(([day, list]) => ({
+  return chargedByDay(rows, (r) => r.letters).map(([day, list]) => ({
     day,
     type: 'letter' as const,
     value: list.reduce((n, r) => n + r.letters, 0),
