@@ -6,11 +6,11 @@ export const SERVICES = 2000;
 
 /** Generated history lands without the change log's view, as rows from before the logs did. */
 export async function withoutChangeLog(client: ClickHouseClient, f: () => Promise<void>) {
-  await client.command({ query: 'DETACH TABLE notification_changes_mv' });
+  await client.command({ query: 'DETACH TABLE notification_changes_v2_mv' });
   try {
     await f();
   } finally {
-    await client.command({ query: 'ATTACH TABLE notification_changes_mv' });
+    await client.command({ query: 'ATTACH TABLE notification_changes_v2_mv' });
   }
 }
 

@@ -5,7 +5,7 @@
 // Service i (1..S): id 00000000-0000-4000-8000-<i in 12 hex digits>, organisation (i % 200) + 1
 // except every tenth service (none), not counted as live when i % 20 = 0, free allowance
 // [0, 40000, 150000, 250000][i % 4] in FY 2023.
-import { markMonthlySumsFilled, type ClickHouseClient } from '@notify-stats/clickhouse';
+import { markFilled, type ClickHouseClient } from '@notify-stats/clickhouse';
 import type pg from 'pg';
 
 export const FY = { start: '2023-04-01', end: '2024-03-31', year: 2023, days: 366 } as const;
@@ -75,7 +75,7 @@ export async function fillClickhouse(client: ClickHouseClient, services: number)
     query_params: s,
   });
   // The views filled the monthly sums as the facts went in (a new pipeline): mark them, as the rollups would.
-  await markMonthlySumsFilled(client);
+  await markFilled(client, 'monthlySums');
 }
 
 // ----------------------------------------------------------------------------------------------

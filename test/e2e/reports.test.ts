@@ -183,6 +183,42 @@ describe('other reports', () => {
   });
 });
 
+describe('delivery latency report', () => {
+  // Hand-computed from the documented buckets (edge k = round(100 * 2^(k/8)) ms; a latency's
+  // bucket is the number of edges at or below it, reported as that bucket's upper edge):
+  // 1 s -> 1.037 s, 2 s -> 2.075 s, 10 s -> 10.763 s, 100 s -> 102.4 s, 30 s -> 30.444 s.
+  const DAY = '2024-07-01';
+  const URL = `/platform-stats/delivery-latency-report?start_date=${DAY}&end_date=${DAY}`;
+  const delivered = (seconds: number, o: Record<string, unknown> = {}) =>
+    statusEvent({ service_id: SINGLE, created_at: `${DAY}T09:00:00Z`, updated_at: new Date(Date.parse(`${DAY}T09:00:00Z`) + seconds * 1000).toISOString(), ...o });
+  const late = delivered(2);
+
+  it('gives delivered counts and percentiles per provider, leaving test keys and other statuses out', async () => {
+    const at = await produce(p.producer, TOPICS.notificationStatus, [
+      delivered(1), delivered(10), delivered(100), late,
+      delivered(30, { sent_by: 'firetext' }),
+      delivered(5, { key_type: 'test' }),
+      delivered(7, { status: 'sending' }),
+    ].map(statusMessage));
+    await p.waitForFacts(at);
+    const res = await p.get(URL);
+    expect(res.statusCode).toBe(200);
+    // mmg: 1, 2, 10 and 100 s. p50 is rank 2 (2 s), p90, p95 and p99 rank 4 (100 s).
+    expect(res.json()).toEqual([
+      { day: DAY, notification_type: 'sms', provider: 'firetext', delivered: 1, p50_seconds: 30.444, p90_seconds: 30.444, p95_seconds: 30.444, p99_seconds: 30.444 },
+      { day: DAY, notification_type: 'sms', provider: 'mmg', delivered: 4, p50_seconds: 2.075, p90_seconds: 102.4, p95_seconds: 102.4, p99_seconds: 102.4 },
+    ]);
+  });
+
+  it('takes a notification out of the latency counts when a late change moves it from delivered to failed', async () => {
+    const failed = { ...late, event_id: crypto.randomUUID(), status: 'permanent-failure', updated_at: '2024-07-03T12:00:00Z' };
+    await p.waitForFacts(await produce(p.producer, TOPICS.notificationStatus, [statusMessage(failed)]));
+    const mmg = (await p.get(`${URL}&notification_type=sms`)).json<Array<Record<string, unknown>>>().find((r) => r.provider === 'mmg');
+    // mmg: 1, 10 and 100 s. p50 is rank 2 (10 s), the others rank 3.
+    expect(mmg).toEqual({ day: DAY, notification_type: 'sms', provider: 'mmg', delivered: 3, p50_seconds: 10.763, p90_seconds: 102.4, p95_seconds: 102.4, p99_seconds: 102.4 });
+  });
+});
+
 describe('authentication', () => {
   const endpoints = [
     '/platform-stats',

@@ -19,3 +19,4 @@ export * from './tables/dirty-days.ts';
 export * from './tables/day-builds.ts';
 export * from './tables/pipeline-state.ts';
 export * from './tables/rollup-cycles.ts';
+export * from './tables/delivery-latency.ts';

@@ -13,7 +13,7 @@ import { LETTER_EVENT_ROW } from './rows.ts';
 const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/', import.meta.url));
 
 // Written by hand from migrations/*.sql.
-const MIGRATION_NAMES = ['0001_raw_layer', '0002_reference_data', '0003_facts', '0004_pipeline_state', '0005_incremental_rollups', '0006_monthly_facts'];
+const MIGRATION_NAMES = ['0001_raw_layer', '0002_reference_data', '0003_facts', '0004_pipeline_state', '0005_incremental_rollups', '0006_monthly_facts', '0007_delivery_latency'];
 const EXPECTED_TABLES = [
   'counted_despatches',
   'counted_notifications',
@@ -23,6 +23,7 @@ const EXPECTED_TABLES = [
   'fact_billing',
   'fact_billing_month',
   'fact_billing_month_mv',
+  'fact_delivery_latency',
   'fact_letter_despatch',
   'fact_notification_status',
   'fact_notification_status_month',
@@ -33,7 +34,7 @@ const EXPECTED_TABLES = [
   'letter_events',
   'letter_events_mv',
   'notification_changes',
-  'notification_changes_mv',
+  'notification_changes_v2_mv',
   'notification_events',
   'pipeline_state',
   'ref_annual_billing',
@@ -46,6 +47,7 @@ const EXPECTED_TABLES = [
   'rollup_staged_billing',
   'rollup_staged_despatch',
   'rollup_staged_despatches',
+  'rollup_staged_latency',
   'rollup_staged_snapshots',
   'rollup_staged_status',
   'schema_migrations',
@@ -85,14 +87,14 @@ describe('loadMigrations', () => {
   it('finds the numbered files in order with their statements and checksums', () => {
     const ms = loadMigrations();
     expect(ms.map((m) => m.name)).toEqual(MIGRATION_NAMES);
-    expect(ms.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(ms.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     // Statement counts per file, counted by hand.
-    expect(ms.map((m) => m.statements.length)).toEqual([5, 6, 3, 3, 18, 4]);
+    expect(ms.map((m) => m.statements.length)).toEqual([5, 6, 3, 3, 18, 4, 7]);
     for (const m of ms) {
       const sql = readFileSync(path.join(MIGRATIONS_DIR, `${m.name}.sql`), 'utf8');
       expect(m.checksum).toBe(createHash('sha256').update(sql).digest('hex'));
       for (const s of m.statements) {
-        expect(s).toMatch(/^(CREATE (TABLE|MATERIALIZED VIEW) IF NOT EXISTS|DROP TABLE IF EXISTS) /);
+        expect(s).toMatch(/^(CREATE (TABLE|MATERIALIZED VIEW) IF NOT EXISTS|DROP TABLE IF EXISTS|ALTER TABLE \w+ ADD COLUMN IF NOT EXISTS) /);
         expect(s).not.toMatch(/;\s*$/);
         expect(s).not.toMatch(/^\s*--/m);
       }
@@ -117,6 +119,7 @@ describe('migrate on a fresh engine', () => {
       [4, '0004_pipeline_state'],
       [5, '0005_incremental_rollups'],
       [6, '0006_monthly_facts'],
+      [7, '0007_delivery_latency'],
     ]);
     const files = loadMigrations();
     expect(rows.map((r) => r.checksum)).toEqual(files.map((m) => m.checksum));
@@ -128,7 +131,7 @@ describe('migrate on a fresh engine', () => {
     expect(result).toEqual({ applied: [], skipped: MIGRATION_NAMES });
     expect(await schema()).toEqual(before);
     // No second record of any migration.
-    expect(await recorded()).toHaveLength(6);
+    expect(await recorded()).toHaveLength(7);
   });
 
   it('every statement of every migration can run again directly (idempotent DDL)', async () => {
@@ -139,7 +142,7 @@ describe('migrate on a fresh engine', () => {
       }
     }
     expect(await schema()).toEqual(before);
-    expect(await recorded()).toHaveLength(6);
+    expect(await recorded()).toHaveLength(7);
   });
 
   it('the tables accept rows after migrating (the materialized view feeds letter_events)', async () => {
@@ -161,8 +164,8 @@ describe('migrate on a fresh engine', () => {
     const tampered: Migration[] = [
       ...files.map((m) => (m.version === 2 ? { ...m, checksum: `tampered-${m.checksum}` } : m)),
       {
-        version: 7,
-        name: '0007_should_not_run',
+        version: 8,
+        name: '0008_should_not_run',
         statements: ['CREATE TABLE IF NOT EXISTS should_not_exist (x UInt8) ENGINE = MergeTree ORDER BY x'],
         checksum: 'c5',
       },
@@ -174,7 +177,7 @@ describe('migrate on a fresh engine', () => {
     await expect(migrate(ch.client, tampered)).rejects.toThrow(/0002_reference_data/);
     await expect(migrate(ch.client, tampered)).rejects.toThrow(/changed/);
     expect(await schema()).toEqual(before);
-    expect(await recorded()).toHaveLength(6);
+    expect(await recorded()).toHaveLength(7);
   });
 
   it('a changed statement list with a changed checksum is refused too', async () => {
@@ -197,36 +200,36 @@ describe('migrate on a fresh engine', () => {
     const next: Migration[] = [
       ...loadMigrations(),
       {
-        version: 7,
-        name: '0007_extra',
+        version: 8,
+        name: '0008_extra',
         statements: [
           'CREATE TABLE IF NOT EXISTS extra_a (x UInt8) ENGINE = MergeTree ORDER BY x',
           'CREATE TABLE IF NOT EXISTS extra_b (y String) ENGINE = MergeTree ORDER BY y',
         ],
-        checksum: 'checksum-of-0007',
+        checksum: 'checksum-of-0008',
       },
     ];
-    expect(await migrate(ch.client, next)).toEqual({ applied: ['0007_extra'], skipped: MIGRATION_NAMES });
-    expect(await migrate(ch.client, next)).toEqual({ applied: [], skipped: [...MIGRATION_NAMES, '0007_extra'] });
+    expect(await migrate(ch.client, next)).toEqual({ applied: ['0008_extra'], skipped: MIGRATION_NAMES });
+    expect(await migrate(ch.client, next)).toEqual({ applied: [], skipped: [...MIGRATION_NAMES, '0008_extra'] });
     const names = (await schema()).map((t) => t.name);
     expect(names).toEqual([...EXPECTED_TABLES, 'extra_a', 'extra_b'].sort());
-    expect((await recorded()).map((r) => [Number(r.version), r.name, r.checksum])).toContainEqual([7, '0007_extra', 'checksum-of-0007']);
+    expect((await recorded()).map((r) => [Number(r.version), r.name, r.checksum])).toContainEqual([8, '0008_extra', 'checksum-of-0008']);
   });
 
   it('a migration interrupted half-way is simply run again', async () => {
     const half: Migration = {
-      version: 8,
-      name: '0008_half',
+      version: 9,
+      name: '0009_half',
       statements: [
         'CREATE TABLE IF NOT EXISTS half_a (x UInt8) ENGINE = MergeTree ORDER BY x',
         'CREATE TABLE IF NOT EXISTS half_b (x UInt8) ENGINE = MergeTree ORDER BY x',
       ],
-      checksum: 'checksum-of-0008',
+      checksum: 'checksum-of-0009',
     };
     // The first statement ran, then the process died before the migration was recorded.
     await ch.client.command({ query: half.statements[0] as string });
     const result = await migrate(ch.client, [...loadMigrations(), half]);
-    expect(result.applied).toEqual(['0008_half']);
+    expect(result.applied).toEqual(['0009_half']);
     const names = (await schema()).map((t) => t.name);
     expect(names).toContain('half_a');
     expect(names).toContain('half_b');

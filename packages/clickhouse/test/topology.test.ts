@@ -42,7 +42,7 @@ const SHARD_KEYS: Record<string, string> = {
   counted_notifications: 'cityHash64(notification_id)',
   counted_despatches: 'cityHash64(notification_id)',
 };
-const VIEWS = ['letter_events_mv', 'notification_changes_mv', 'letter_despatches_mv', 'fact_notification_status_month_mv', 'fact_billing_month_mv'];
+const VIEWS = ['letter_events_mv', 'notification_changes_mv', 'notification_changes_v2_mv', 'letter_despatches_mv', 'fact_notification_status_month_mv', 'fact_billing_month_mv'];
 const all_ = (t: string) => `'/clickhouse/tables/all/{database}/${t}', '{replica}'`;
 const shard_ = (t: string) => `'/clickhouse/tables/{shard}/{database}/${t}_local', '{replica}'`;
 const ENGINES: Record<string, string> = {
@@ -61,6 +61,7 @@ const ENGINES: Record<string, string> = {
   fact_letter_despatch: `ReplicatedSummingMergeTree(${all_('fact_letter_despatch')})`,
   fact_notification_status_month: `ReplicatedSummingMergeTree(${all_('fact_notification_status_month')})`,
   fact_billing_month: `ReplicatedSummingMergeTree(${all_('fact_billing_month')})`,
+  fact_delivery_latency: `ReplicatedSummingMergeTree(${all_('fact_delivery_latency')})`,
   notification_changes: `ReplicatedMergeTree(${shard_('notification_changes')})`,
   despatch_changes: `ReplicatedMergeTree(${shard_('despatch_changes')})`,
   counted_notifications: `ReplicatedReplacingMergeTree(${shard_('counted_notifications')}, version)`,
@@ -70,6 +71,7 @@ const ENGINES: Record<string, string> = {
   rollup_staged_status: `ReplicatedMergeTree(${all_('rollup_staged_status')})`,
   rollup_staged_billing: `ReplicatedMergeTree(${all_('rollup_staged_billing')})`,
   rollup_staged_despatch: `ReplicatedMergeTree(${all_('rollup_staged_despatch')})`,
+  rollup_staged_latency: `ReplicatedMergeTree(${all_('rollup_staged_latency')})`,
   rollup_cycles: `ReplicatedReplacingMergeTree(${all_('rollup_cycles')}, updated_at)`,
   dirty_days: `ReplicatedReplacingMergeTree(${all_('dirty_days')}, marked_at)`,
   day_builds: `ReplicatedReplacingMergeTree(${all_('day_builds')}, started_at)`,
@@ -129,8 +131,8 @@ describe('placement', () => {
 
 describe('cluster rendering of every migration statement', () => {
   it('gives a local table per statement, plus a Distributed table per sharded table', () => {
-    expect(statements).toHaveLength(36);
-    expect(all).toHaveLength(36 + Object.keys(SHARD_KEYS).length);
+    expect(statements).toHaveLength(39);
+    expect(all).toHaveLength(39 + Object.keys(SHARD_KEYS).length);
     expect([...byName.keys()].sort()).toEqual(
       [...TABLES.map((t) => (t in SHARD_KEYS ? `${t}_local` : t)), ...Object.keys(SHARD_KEYS), ...VIEWS].sort(),
     );
@@ -303,7 +305,8 @@ describe('on the embedded engine', () => {
 
   it('single-node rendering still migrates a fresh engine, and the view feeds letter_events', async () => {
     expect(await migrate(ch.client, loadMigrations(), SINGLE_NODE)).toEqual({ applied: migrations.map((m) => m.name), skipped: [] });
-    expect(await tables()).toEqual([...TABLES, ...VIEWS, 'schema_migrations'].sort());
+    // Migration 0007 replaced the first change-log view with notification_changes_v2_mv.
+    expect(await tables()).toEqual([...TABLES, ...VIEWS.filter((v) => v !== 'notification_changes_mv'), 'schema_migrations'].sort());
     expect(await migrate(ch.client)).toEqual({ applied: [], skipped: migrations.map((m) => m.name) });
   });
 

@@ -7,7 +7,7 @@ import fc from 'fast-check';
 import { addDays, daysBetween } from '@notify-stats/london';
 import { statusTotals } from '../src/queries/status-facts.ts';
 import { letterLinesByService, volumesByService } from '../src/queries/billing-facts.ts';
-import { markMonthlySumsFilled } from '@notify-stats/clickhouse';
+import { markFilled } from '@notify-stats/clickhouse';
 import { annualBilling, insert, openTestApp, ZERO_UUID, type TestApp } from './helpers.ts';
 import { smsChargedByService } from '../src/queries/sms-charges.ts';
 
@@ -141,7 +141,7 @@ describe('reports over a range read whole months from the monthly sums', () => {
     const stray = { month: '2024-01-01', service_id: SERVICES[0], notification_type: 'sms', key_type: 'normal', status: 'stray', notification_count: 1000 };
     await insert(t.client, 'fact_notification_status_month', [stray]);
     expect(await answers(...whole)).toEqual(expected(...whole));
-    await markMonthlySumsFilled(t.client);
+    await markFilled(t.client, 'monthlySums');
     // Now the months are read: the stray row shows (it stands for a month the days do not have).
     expect((await answers(...whole)).statusTotals).toContainEqual(['sms|stray', ['1000']]);
     await insert(t.client, 'fact_notification_status_month', [{ ...stray, notification_count: -1000 }]);

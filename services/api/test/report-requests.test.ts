@@ -15,6 +15,7 @@ const COLUMNS: Record<(typeof REPORTS)[number], string> = {
   '/platform-stats/daily-sms-provider-volumes-report': 'day,provider,sms_totals,sms_fragment_totals,sms_chargeable_units,sms_cost',
   '/platform-stats/volumes-by-service':
     'service_name,service_id,organisation_name,organisation_id,free_allowance,sms_notifications,sms_chargeable_units,email_totals,letter_totals,letter_sheet_totals,letter_cost',
+  '/platform-stats/delivery-latency-report': 'day,notification_type,provider,delivered,p50_seconds,p90_seconds,p95_seconds,p99_seconds',
 };
 
 let t: TestApp;

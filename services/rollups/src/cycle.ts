@@ -14,6 +14,7 @@ import {
   applyFactsSql,
   billingContributionSql,
   despatchContributionSql,
+  latencyContributionSql,
   negatedFactsOfDay,
   stageChangesSql,
   stageDespatchesSql,
@@ -118,7 +119,8 @@ async function countStaged(client: ClickHouseClient, cycle: number): Promise<num
     client,
     `SELECT (SELECT count() FROM rollup_staged_status WHERE cycle = {cycle: UInt64})
           + (SELECT count() FROM rollup_staged_billing WHERE cycle = {cycle: UInt64})
-          + (SELECT count() FROM rollup_staged_despatch WHERE cycle = {cycle: UInt64}) AS n`,
+          + (SELECT count() FROM rollup_staged_despatch WHERE cycle = {cycle: UInt64})
+          + (SELECT count() FROM rollup_staged_latency WHERE cycle = {cycle: UInt64}) AS n`,
     { cycle },
   );
   return Number(row?.n ?? 0);
@@ -153,6 +155,7 @@ async function stage(ctx: CycleContext, cycle: number, plan: CyclePlan): Promise
     await step(ctx, cycle, 'stage-status', stageFactsSql('status', `${statusContributionSql(COUNTED_ON_DAY)} UNION ALL ${negatedFactsOfDay('status')}`), params);
     await step(ctx, cycle, 'stage-billing', stageFactsSql('billing', `${billingContributionSql(COUNTED_ON_DAY)} UNION ALL ${negatedFactsOfDay('billing')}`), params);
     await step(ctx, cycle, 'stage-despatch', stageFactsSql('despatch', `${despatchContributionSql(LETTERS_DESPATCHED_ON_DAY)} UNION ALL ${negatedFactsOfDay('despatch')}`), params);
+    await step(ctx, cycle, 'stage-latency', stageFactsSql('latency', `${latencyContributionSql(COUNTED_ON_DAY)} UNION ALL ${negatedFactsOfDay('latency')}`), params);
   } else {
     if (plan.snapshots) {
       await step(ctx, cycle, 'stage-incoming', stageIncomingSql(plan.snapshots), plan.params);
@@ -164,6 +167,7 @@ async function stage(ctx: CycleContext, cycle: number, plan: CyclePlan): Promise
     await step(ctx, cycle, 'stage-status', stageFactsSql('status', statusContributionSql(STAGED_CHANGES)), prices);
     await step(ctx, cycle, 'stage-billing', stageFactsSql('billing', billingContributionSql(STAGED_CHANGES)), prices);
     await step(ctx, cycle, 'stage-despatch', stageFactsSql('despatch', despatchContributionSql(CYCLE_LETTERS)), prices);
+    await step(ctx, cycle, 'stage-latency', stageFactsSql('latency', latencyContributionSql(STAGED_CHANGES)), {});
   }
   return countStaged(ctx.client, cycle);
 }

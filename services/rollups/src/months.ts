@@ -1,4 +1,4 @@
-import { MONTHLY_FACTS, markMonthlySumsFilled, monthlySumsFilled, type ClickHouseClient } from '@notify-stats/clickhouse';
+import { MONTHLY_FACTS, isFilled, markFilled, type ClickHouseClient } from '@notify-stats/clickhouse';
 
 // The monthly sums (migration 0006) follow the daily facts through views, in the same INSERT.
 // Two things can leave them out of step: history written before the views existed, and a
@@ -52,8 +52,8 @@ const ALL_MONTHS = { from: '1970-01-01', to: '2149-06-06' } as const;
  * before the mark does it again: reconciling is convergent.
  */
 export async function fillMonthsOnce(client: ClickHouseClient): Promise<boolean> {
-  if (await monthlySumsFilled(client)) return false;
+  if (await isFilled(client, 'monthlySums')) return false;
   await reconcileMonths(client, ALL_MONTHS.from, ALL_MONTHS.to);
-  await markMonthlySumsFilled(client);
+  await markFilled(client, 'monthlySums');
   return true;
 }

@@ -1,10 +1,11 @@
-import { lastCycle, queryRows, type ClickHouseClient } from '@notify-stats/clickhouse';
+import { lastCycle, markFilled, queryRows, type ClickHouseClient } from '@notify-stats/clickhouse';
 import type { Logger } from '@notify-stats/runtime';
 import { CLEAR_EVERY, applyStaged, clearStaged, runCycle, type CycleHooks, type CyclePlan, type CycleResult } from './cycle.ts';
 import { RollupLease } from './lease.ts';
 import { rollupMetrics } from './metrics.ts';
 import { changeLogEnds, nextWindow, positionsFromJson, positionsToJson, type Positions } from './positions.ts';
 import { repricePending } from './reprice.ts';
+import { daysAwaitingLatency } from './latency-fill.ts';
 import { fillMonthsOnce, reconcileMonths } from './months.ts';
 import { planDay, slicePlan, type RepairOptions, type RepairTask } from './repair.ts';
 
@@ -125,6 +126,18 @@ export class RollupRunner {
     this.nextCycle = (last?.cycle ?? 0) + 1;
     if (!last) await this.refillFromRawLayer();
     if (await fillMonthsOnce(this.client)) this.logger.info('filled the monthly sums from the daily facts');
+    await this.fillLatency();
+  }
+
+  /** Counts the delivery latency of history from before migration 0007 (latency-fill.ts), off the hot path. */
+  private async fillLatency(): Promise<void> {
+    const days = await daysAwaitingLatency(this.client);
+    if (days === null) return;
+    if (days.length > 0) this.logger.info({ days: days.length }, 'counting the delivery latency of history from the raw layer');
+    void this.repair(days, undefined, { fromRaw: true })
+      .then(() => markFilled(this.client, 'deliveryLatency'))
+      .then(() => days.length > 0 && this.logger.info('delivery latency facts filled'))
+      .catch((err: unknown) => this.logger.warn({ err }, 'delivery latency fill stopped; the next start resumes it'));
   }
 
   /**

@@ -1,7 +1,9 @@
 import { BILLABLE_STATUSES } from '@notify-stats/events';
 import {
   FACT_BILLING,
+  FACT_DELIVERY_LATENCY,
   FACT_LETTER_DESPATCH,
+  LATENCY_EDGES_MS,
   FACT_NOTIFICATION_STATUS,
   NOTIFICATION_EVENTS,
   REF_LETTER_RATES,
@@ -34,7 +36,7 @@ const unpack = (tuple: string, names: readonly string[], first = 1) => names.map
  * events.md: the greatest updated_at wins, then the status ranked later, then the greater
  * event_id. Packed into one UInt256 compared as a number: microseconds << 136 | rank << 128 |
  * event_id as a 128-bit big-endian number (its text order; the engine's UUID order is not).
- * migrations/0005 computes the same expression in notification_changes_mv; a test holds them equal.
+ * migrations/0007 computes the same expression in notification_changes_v2_mv; a test holds them equal.
  */
 export const uuidTextOrder = (column: string) => `toUInt256(reinterpretAsUInt128(reverse(unhex(replaceAll(toString(${column}), '-', '')))))`;
 export const VERSION = `bitShiftLeft(toUInt256(toUnixTimestamp64Micro(updated_at)), 136) + bitShiftLeft(toUInt256(status_rank), 128) + ${uuidTextOrder('event_id')}`;
@@ -61,12 +63,19 @@ export function windowCondition(prefix: string, partitions: number): string {
   ).join(' OR ');
 }
 
+/**
+ * Of two rows with one version (one event), the one that knows its created_at: while migration
+ * 0007 replaced the change log's view, an event could be logged by both views, the old one
+ * without created_at (read as 0).
+ */
+const NEWEST = 'tuple(version, created_at)';
+
 export const windowSnapshotsSql = (condition: string) => `
-  SELECT notification_id, max(version) AS top, argMax(tuple(created_day, ${FIELDS}), version) AS s
+  SELECT notification_id, max(version) AS top, argMax(tuple(created_day, ${FIELDS}), ${NEWEST}) AS s
   FROM notification_changes WHERE ${condition} GROUP BY notification_id`;
 
 export const rawSnapshotsSql = `
-  SELECT notification_id, max(version) AS top, argMax(tuple(created_day, ${FIELDS}), version) AS s
+  SELECT notification_id, max(version) AS top, argMax(tuple(created_day, ${FIELDS}), ${NEWEST}) AS s
   FROM (SELECT notification_id, ${VERSION} AS version, created_day, ${FIELDS} FROM ${NOTIFICATION_EVENTS.name}
         WHERE created_day = {day: Date} AND cityHash64(notification_id) % {buckets: UInt64} = {bucket: UInt64})
   GROUP BY notification_id`;
@@ -90,17 +99,28 @@ export const stageIncomingSql = (incoming: string) => `
   SELECT {cycle: UInt64}, 0, notification_id, top, 1, ${unpack('s', ['created_day', ...SNAPSHOT_FIELDS])}
   FROM (${incoming})`;
 
-/** The counted snapshot of the notifications staged with sign 0 (the newest row; a live row beats its own tombstone). */
+/**
+ * The counted snapshot of the notifications staged with sign 0 (the newest row; a live row beats
+ * its own tombstone, and a row counted again for its created_at beats the row it replaced).
+ */
 const COUNTED_OF_INCOMING = `
   SELECT notification_id, 1 AS has, ${unpack('c', ['created_day', 'version', ...SNAPSHOT_FIELDS])}
-  FROM (SELECT notification_id, argMax(tuple(created_day, version, ${FIELDS}), tuple(version, live)) AS c
+  FROM (SELECT notification_id, argMax(tuple(created_day, version, ${FIELDS}), tuple(version, live, created_at)) AS c
         FROM counted_notifications
         WHERE notification_id IN (SELECT notification_id FROM rollup_staged_snapshots WHERE cycle = {cycle: UInt64} AND sign = 0)
         GROUP BY notification_id)`;
 
 const sideOf = (sign: number, alias: string) => `tuple(toInt8(${sign}), ${alias}.created_day, ${alias}.version, ${SNAPSHOT_FIELDS.map((f) => `${alias}.${f}`).join(', ')})`;
 
-/** For each notification whose newest event beats its counted snapshot: the new one (+1) and the old one (-1). */
+/** A created_at of 0: counted before migration 0007, which made created_at a snapshot field. */
+const unknownCreatedAt = (column: string) => `toUnixTimestamp64Micro(${column}) = 0`;
+
+/**
+ * For each notification whose newest event beats its counted snapshot: the new one (+1) and the
+ * old one (-1). The same event beats its own counted snapshot when that was counted without its
+ * created_at and the source knows it (the one-off count of latency-fill.ts): every other fact
+ * key is equal on both sides and cancels out, and the latency facts gain the notification.
+ */
 export const stageChangesSql = `
   INSERT INTO rollup_staged_snapshots (cycle, sign, notification_id, created_day, version, live, ${FIELDS})
   SELECT {cycle: UInt64}, side.1, notification_id, side.2, side.3, 1, ${SNAPSHOT_FIELDS.map((f, i) => `side.${i + 4}`).join(', ')}
@@ -109,7 +129,7 @@ export const stageChangesSql = `
            arrayJoin(if(c.has = 1, [${sideOf(1, 'i')}, ${sideOf(-1, 'c')}], [${sideOf(1, 'i')}])) AS side
     FROM (SELECT * FROM rollup_staged_snapshots WHERE cycle = {cycle: UInt64} AND sign = 0) AS i
     LEFT JOIN (${COUNTED_OF_INCOMING}) AS c ON c.notification_id = i.notification_id
-    WHERE c.has = 0 OR i.version > c.version
+    WHERE c.has = 0 OR i.version > c.version OR (i.version = c.version AND ${unknownCreatedAt('c.created_at')} AND NOT ${unknownCreatedAt('i.created_at')})
   )`;
 
 /** The source's newest despatch per letter, where it beats the counted one. */
@@ -138,7 +158,7 @@ export const STAGED_CHANGES = `SELECT * FROM rollup_staged_snapshots WHERE cycle
  * query setting is all it takes (migration 0005 keeps the sorting key it landed with).
  */
 export const COUNTED_ON_DAY = `
-  SELECT toInt8(1) AS sign, notification_id, created_day, ${FIELDS}
+  SELECT toInt8(1) AS sign, notification_id, created_day, version, ${FIELDS}
   FROM counted_notifications FINAL
   WHERE created_day = {day: Date} AND live = 1
   SETTINGS do_not_merge_across_partitions_select_final = 1`;
@@ -167,11 +187,14 @@ const LETTER_RATE_BY_DAY = `
   WHERE r.start_date <= d.2
   GROUP BY day, post_class, sheet_count`;
 
+/** The provider a snapshot is billed to and timed for (email: ses, letters: dvla, SMS: sent_by). */
+const providerOf = (s: string) => `multiIf(${s}.notification_type = 'email', 'ses', ${s}.notification_type = 'letter', 'dvla', ifNull(${s}.sent_by, 'unknown'))`;
+
 /** The billing key and signed counters of billable snapshots, priced for their day. */
 export const billingContributionSql = (signed: string) => `
   SELECT s.created_day AS day, s.service_id AS service_id, ifNull(s.template_id, ${ZERO_UUID}) AS template_id,
          s.notification_type AS notification_type,
-         multiIf(s.notification_type = 'email', 'ses', s.notification_type = 'letter', 'dvla', ifNull(s.sent_by, 'unknown')) AS provider,
+         ${providerOf('s')} AS provider,
          if(s.notification_type = 'sms', ifNull(s.rate_multiplier, 1), 1) AS rate_multiplier,
          ifNull(s.international, false) AS international,
          multiIf(s.notification_type = 'sms', ifNull(sr.rate, toDecimal128(0, 10)),
@@ -186,6 +209,18 @@ export const billingContributionSql = (signed: string) => `
   LEFT JOIN (${SMS_RATE_BY_DAY}) AS sr ON sr.day = s.created_day
   LEFT JOIN (${LETTER_RATE_BY_DAY}) AS lr
     ON lr.day = s.created_day AND lr.post_class = ifNull(s.postage, '') AND lr.sheet_count = s.billable_units`;
+
+/**
+ * Delivered snapshots (status delivered, not a test key, created_at known) by day, type, provider
+ * and latency bucket (tables/delivery-latency.ts): the updated_at in the version's top bits less
+ * created_at, in microseconds, against the edges.
+ */
+const LATENCY_EDGES_US = `[${LATENCY_EDGES_MS.map((ms) => `toInt64(${ms * 1000})`).join(', ')}]`;
+export const latencyContributionSql = (signed: string) => `
+  SELECT s.created_day AS day, s.notification_type AS notification_type, ${providerOf('s')} AS provider,
+         toUInt16(arrayCount(e -> e <= toInt64(bitShiftRight(s.version, 136)) - toUnixTimestamp64Micro(s.created_at), ${LATENCY_EDGES_US})) AS bucket,
+         toInt64(s.sign) AS delivered
+  FROM (SELECT * FROM (${signed}) WHERE status = 'delivered' AND key_type != 'test' AND NOT ${unknownCreatedAt('created_at')}) AS s`;
 
 // ---------------------------------------------------------------------------------------------
 // Letters: a letter counts on its latest despatch day with its current snapshot's postage and
@@ -266,6 +301,7 @@ export const FACT_TABLES = {
   status: fact(FACT_NOTIFICATION_STATUS, 'rollup_staged_status', ['notification_count']),
   billing: fact(FACT_BILLING, 'rollup_staged_billing', ['notifications_sent', 'billable_units', 'chargeable_units']),
   despatch: fact(FACT_LETTER_DESPATCH, 'rollup_staged_despatch', ['letters']),
+  latency: fact(FACT_DELIVERY_LATENCY, 'rollup_staged_latency', ['delivered']),
 };
 export type FactKind = keyof typeof FACT_TABLES;
 
@@ -315,6 +351,7 @@ export const STAGED_TABLES = [
   'rollup_staged_status',
   'rollup_staged_billing',
   'rollup_staged_despatch',
+  'rollup_staged_latency',
 ] as const;
 
 /** Days whose prices a cycle's staged rows need. */

@@ -74,10 +74,10 @@ function doomedRunner(stopAt: number, seen: string[]) {
 }
 
 const WINDOW_STEPS = [
-  'stage-incoming', 'stage-changes', 'stage-despatches', 'stage-status', 'stage-billing', 'stage-despatch', 'record-staged',
-  'apply-status', 'apply-billing', 'apply-despatch', 'apply-counted', 'apply-counted-despatches', 'record-done',
+  'stage-incoming', 'stage-changes', 'stage-despatches', 'stage-status', 'stage-billing', 'stage-despatch', 'stage-latency', 'record-staged',
+  'apply-status', 'apply-billing', 'apply-despatch', 'apply-latency', 'apply-counted', 'apply-counted-despatches', 'record-done',
 ];
-const CORRECT_STEPS = ['stage-status', 'stage-billing', 'stage-despatch', 'record-staged', 'apply-status', 'apply-billing', 'apply-despatch', 'record-done'];
+const CORRECT_STEPS = ['stage-status', 'stage-billing', 'stage-despatch', 'stage-latency', 'record-staged', 'apply-status', 'apply-billing', 'apply-despatch', 'apply-latency', 'record-done'];
 
 describe('a runner stopped after any statement', () => {
   it('leaves facts equal to the oracle once a new runner has run, for every statement of a window, a repair slice and a correction', async () => {

@@ -94,11 +94,11 @@ describe('incremental facts equal the facts of every event, after every cycle', 
 describe('history from before the change logs', () => {
   it('is counted from the raw layer by the first runner (the facts migration 0005 emptied)', async () => {
     const world = new World(ch.client);
-    await ch.client.command({ query: 'DETACH TABLE notification_changes_mv' });
+    await ch.client.command({ query: 'DETACH TABLE notification_changes_v2_mv' });
     try {
       await world.ingest(fc.sample(statusSpec, { seed: 11, numRuns: 60 }));
     } finally {
-      await ch.client.command({ query: 'ATTACH TABLE notification_changes_mv' });
+      await ch.client.command({ query: 'ATTACH TABLE notification_changes_v2_mv' });
     }
     // Despatches go through their change log (the ingest writes it); a window counts them.
     await world.ingest([], fc.sample(despatchSpec, { seed: 12, numRuns: 10 }));
@@ -111,7 +111,7 @@ describe('history from before the change logs', () => {
 });
 
 describe('the packed version', () => {
-  it('is the same in the change log view (migration 0005) and in the repair SQL, and orders snapshots as events.md does', async () => {
+  it('is the same in the change log view (migration 0007) and in the repair SQL, and orders snapshots as events.md does', async () => {
     const world = new World(ch.client);
     const events = fc.sample(statusSpec, { seed: 7, numRuns: 400 });
     await world.ingest(events);

@@ -24,8 +24,9 @@ import { londonMidnightUtc } from '@notify-stats/london';
 const TEST_TABLES = [
   'notification_events', 'notification_changes', 'letter_despatches', 'despatch_changes', 'letter_events', 'counted_notifications',
   'counted_despatches', 'fact_notification_status', 'fact_billing', 'fact_letter_despatch', 'fact_notification_status_month',
-  'fact_billing_month', 'rollup_cycles', 'ref_sms_rates', 'ref_letter_rates', 'dirty_days', 'day_builds', 'pipeline_state',
+  'fact_billing_month', 'fact_delivery_latency', 'rollup_cycles', 'ref_sms_rates', 'ref_letter_rates', 'dirty_days', 'day_builds', 'pipeline_state',
   'rollup_staged_snapshots', 'rollup_staged_despatches', 'rollup_staged_status', 'rollup_staged_billing', 'rollup_staged_despatch',
+  'rollup_staged_latency',
 ];
 
 export async function emptyTables(client: ClickHouseClient): Promise<void> {
@@ -52,6 +53,8 @@ export interface StatusSpec {
   /** Seconds after 09:00 on the day of `updatedDay`: few values, so ties happen. */
   second: number;
   updatedDay: number;
+  /** Milliseconds after 08:00 on the created day: latencies from under zero to over an hour. */
+  createdMs?: number;
   status: Status;
   type: 'sms' | 'email' | 'letter';
   keyType: 'normal' | 'test';
@@ -82,6 +85,7 @@ export const statusSpec: fc.Arbitrary<StatusSpec> = fc
     day: fc.integer({ min: 0, max: 2 }),
     second: fc.integer({ min: 0, max: 3 }),
     updatedDay: fc.integer({ min: 0, max: 4 }),
+    createdMs: fc.integer({ min: 0, max: 3_700_000 }),
     status: fc.constantFrom(...STATUSES),
     keyType: fc.constantFrom('normal', 'normal', 'normal', 'test'),
     units: fc.integer({ min: 1, max: 3 }),
@@ -126,7 +130,7 @@ export function statusRow(s: StatusSpec, partition: number, offset: number): Not
     key_type: s.keyType,
     status: s.status,
     status_rank: statusRank(s.status),
-    created_at: `${created}T08:00:00.000Z`,
+    created_at: new Date(Date.parse(`${created}T08:00:00Z`) + (s.createdMs ?? 0)).toISOString(),
     created_day: created,
     updated_at: updated,
     billable_units: s.type === 'email' ? 0 : s.units,
@@ -248,7 +252,7 @@ export class World {
 
   /** The facts as key -> counters, from the events alone. */
   expectedFacts(): Facts {
-    const facts: Facts = { status: new Map(), billing: new Map(), despatch: new Map(), statusMonth: new Map(), billingMonth: new Map() };
+    const facts: Facts = { status: new Map(), billing: new Map(), despatch: new Map(), statusMonth: new Map(), billingMonth: new Map(), latency: new Map() };
     const add = (m: Map<string, number[]>, key: string, values: number[]) => {
       const cur = m.get(key) ?? values.map(() => 0);
       m.set(key, cur.map((v, i) => v + (values[i] as number)));
@@ -256,12 +260,16 @@ export class World {
     const snaps = this.snapshots();
     for (const s of snaps.values()) {
       add(facts.status, [s.created_day, s.service_id, s.template_id ?? ZERO, ZERO, s.notification_type, s.key_type, s.status].join('|'), [1]);
+      if (s.status === 'delivered' && s.key_type !== 'test') {
+        const latencyMs = Date.parse(s.updated_at) - Date.parse(s.created_at);
+        add(facts.latency, [s.created_day, s.notification_type, providerOf(s), latencyBucket(latencyMs)].join('|'), [1]);
+      }
       const billable = (BILLABLE_STATUSES[s.notification_type as 'sms'] as readonly string[]).includes(s.status);
       if (s.key_type === 'test' || !billable) continue;
       const sms = s.notification_type === 'sms';
       const letter = s.notification_type === 'letter';
       const multiplier = sms ? (s.rate_multiplier ?? 1) : 1;
-      const provider = s.notification_type === 'email' ? 'ses' : letter ? 'dvla' : (s.sent_by ?? 'unknown');
+      const provider = providerOf(s);
       const rate = sms ? this.smsRate(s.created_day) : letter ? this.letterRate(s.created_day, s.postage ?? '', s.billable_units) : '0';
       const units = s.notification_type === 'email' ? 0 : s.billable_units;
       const key = [s.created_day, s.service_id, s.template_id ?? ZERO, s.notification_type, provider, multiplier, 'false', decimal(rate), letter ? (s.postage ?? '') : '', letter ? s.billable_units : 0];
@@ -294,6 +302,18 @@ export class World {
 }
 
 const ZERO = '00000000-0000-0000-0000-000000000000';
+const providerOf = (s: NotificationEventRow) =>
+  s.notification_type === 'email' ? 'ses' : s.notification_type === 'letter' ? 'dvla' : (s.sent_by ?? 'unknown');
+
+/**
+ * docs/delivery-latency.md's buckets, written out from its words: edge k (1..193) is
+ * round(100 * 2^((k-1)/8)) ms, and a latency's bucket is the number of edges at or below it.
+ */
+function latencyBucket(ms: number): number {
+  let bucket = 0;
+  for (let k = 1; k <= 193; k++) if (Math.round(100 * 2 ** ((k - 1) / 8)) <= ms) bucket = k;
+  return bucket;
+}
 /** A decimal as text without trailing zeros, so '0.0200000000' and '0.02' compare equal. */
 const decimal = (s: string) => (s.includes('.') ? s.replace(/0+$/, '').replace(/\.$/, '') : s);
 
@@ -303,6 +323,7 @@ export interface Facts {
   despatch: Map<string, number[]>;
   statusMonth: Map<string, number[]>;
   billingMonth: Map<string, number[]>;
+  latency: Map<string, number[]>;
 }
 
 /** The fact tables as key -> summed counters, keys whose sums are all zero left out (as every report does). */
@@ -329,6 +350,8 @@ export async function storedFacts(client: ClickHouseClient): Promise<Facts> {
                                             '|', toString(international), '|', toString(rate), '|', postage, '|', toString(sheets)) AS k,
                                      [sum(notifications_sent), sum(billable_units), sum(chargeable_units)] AS v
                               FROM fact_billing_month GROUP BY k HAVING v[1] != 0 OR v[2] != 0 OR v[3] != 0`, 6),
+    latency: await read(`SELECT concat(toString(day), '|', notification_type, '|', provider, '|', toString(bucket)) AS k, [sum(delivered)] AS v
+                         FROM fact_delivery_latency GROUP BY k HAVING v[1] != 0`),
   };
 }
 

@@ -1,7 +1,7 @@
 // The monthly sums (migration 0006) follow the daily facts through views; these tests cover the
 // two ways they can fall out of step, and that the rollups bring them back (src/months.ts).
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { monthlySumsFilled, type Clickhouse } from '@notify-stats/clickhouse';
+import { isFilled, type Clickhouse } from '@notify-stats/clickhouse';
 import { createLogger } from '@notify-stats/runtime';
 import { RollupRunner } from '../src/index.ts';
 import { DAYS, World, asEntries, emptyTables, openMigrated, storedFacts, type StatusSpec } from './model.ts';
@@ -38,17 +38,17 @@ describe('monthly sums', () => {
     const world = new World(ch.client);
     await someFacts(world);
     await new RollupRunner(ch.client, logger, { lease: null }).runPending();
-    expect(await monthlySumsFilled(ch.client)).toBe(true);
+    expect(await isFilled(ch.client, 'monthlySums')).toBe(true);
     // A database migrated to 0006 holds its daily facts, empty monthly tables and no mark.
     for (const t of [...MONTH_TABLES, 'pipeline_state']) await ch.client.command({ query: `TRUNCATE TABLE ${t}` });
     const before = await storedFacts(ch.client);
     expect(before.status.size).toBeGreaterThan(0);
     expect(before.statusMonth.size).toBe(0);
-    expect(await monthlySumsFilled(ch.client)).toBe(false);
+    expect(await isFilled(ch.client, 'monthlySums')).toBe(false);
 
     await new RollupRunner(ch.client, logger, { lease: null }).runPending();
     // Hand-written: May has one delivered sms; June one delivered (another service) and one sending.
-    expect(await monthlySumsFilled(ch.client)).toBe(true);
+    expect(await isFilled(ch.client, 'monthlySums')).toBe(true);
     const months = monthsOf(await storedFacts(ch.client));
     const withoutService = (k: string) => k.split('|').filter((_, i) => i !== 1).join('|');
     expect(months.statusMonth?.map(([k, v]) => [withoutService(k), v]).sort()).toEqual([

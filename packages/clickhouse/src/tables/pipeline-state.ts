@@ -2,7 +2,7 @@ import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from '../client.ts';
 
 /** Named values the pipeline's processes share through the database (e.g. the freshness watermark). */
-export const STATE_KEYS = { freshnessWatermark: 'freshness_watermark', rollupLease: 'rollup_lease', monthlySums: 'monthly_sums' } as const;
+export const STATE_KEYS = { freshnessWatermark: 'freshness_watermark', rollupLease: 'rollup_lease', monthlySums: 'monthly_sums', deliveryLatency: 'delivery_latency' } as const;
 
 export async function writeState(client: ClickHouseClient, name: string, value: string): Promise<void> {
   await client.insert({ table: 'pipeline_state', values: [{ name, value }], format: 'JSONEachRow' });
@@ -18,13 +18,20 @@ export async function readState(client: ClickHouseClient, name: string): Promise
 }
 
 /**
- * Whether the monthly sums (migration 0006) hold all history: the rollups fill them from the
- * daily facts once, then the views keep them. Until then readers use the daily facts alone.
+ * One-off fills a migration asks of the rollups, and whether each is done; until then readers do
+ * without what it fills:
+ * - `monthlySums` (migration 0006): the monthly sums hold all history, filled from the daily facts
+ *   once, then kept by the views. Until then reports read the daily facts alone.
+ * - `deliveryLatency` (migration 0007): the latency facts hold the notifications counted before
+ *   created_at was a snapshot field, counted again from the raw layer once. Until then the
+ *   delivery latency report is not served.
  */
-export async function monthlySumsFilled(client: ClickHouseClient): Promise<boolean> {
-  return (await readState(client, STATE_KEYS.monthlySums)) === 'filled';
+export type Fill = 'monthlySums' | 'deliveryLatency';
+
+export async function isFilled(client: ClickHouseClient, fill: Fill): Promise<boolean> {
+  return (await readState(client, STATE_KEYS[fill])) === 'filled';
 }
 
-export async function markMonthlySumsFilled(client: ClickHouseClient): Promise<void> {
-  await writeState(client, STATE_KEYS.monthlySums, 'filled');
+export async function markFilled(client: ClickHouseClient, fill: Fill): Promise<void> {
+  await writeState(client, STATE_KEYS[fill], 'filled');
 }

@@ -10,9 +10,11 @@ const offset = () => column('UInt64', col.string().zod);
  * The columns of a notification's snapshot besides its identity, day and version: the rollups
  * stage, count and compare exactly these (services/rollups/src/snapshot-sql.ts), and
  * notification_changes, counted_notifications and rollup_staged_snapshots hold them with the same
- * types (a test compares them after migrating).
+ * types (a test compares them after migrating). created_at joined them in migration 0007: rows
+ * written before it read it as 0 (1970-01-01), "not known" (services/rollups/src/snapshot-sql.ts).
  */
 const SNAPSHOT_COLUMNS = {
+  created_at: col.timestamp(),
   service_id: col.uuid(),
   template_id: col.nullableUuid(),
   job_id: col.nullableUuid(),
@@ -30,7 +32,6 @@ export const SNAPSHOT_FIELDS = Object.keys(SNAPSHOT_COLUMNS) as (keyof typeof SN
 export const NOTIFICATION_EVENTS = defineTable('notification_events', {
   event_id: col.uuid(),
   notification_id: col.uuid(),
-  created_at: col.timestamp(),
   updated_at: col.timestamp(),
   ...SNAPSHOT_COLUMNS,
   // Not in the event: computed by ingest (to-rows.ts) from the event and its Kafka position.

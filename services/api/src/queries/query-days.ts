@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { monthlySumsFilled, queryParsed, type ClickHouseClient, type MONTHLY_FACTS } from '@notify-stats/clickhouse';
+import { isFilled, queryParsed, type ClickHouseClient, type Fill, type MONTHLY_FACTS } from '@notify-stats/clickhouse';
 import { dayRangeParams, factDays, monthSpan, type DayRange } from './day-range.ts';
 
 export interface DaysQuery<S extends z.ZodType> {
@@ -25,19 +25,22 @@ export async function queryDays<S extends z.ZodType>(client: ClickHouseClient, q
   return queryParsed(client, q.sql, { ...q.params, ...days, ...monthSpan((await monthlySumsReadable(client)) ? days : null) }, q.row);
 }
 
-// Filled once and for ever after (the views keep them): remembered per engine once seen.
-const filled = new WeakSet<ClickHouseClient>();
+// A fill is done once and for ever after: remembered per engine once seen.
+const seen: Record<Fill, WeakSet<ClickHouseClient>> = { monthlySums: new WeakSet(), deliveryLatency: new WeakSet() };
+
+/** Whether the rollups have done a migration's one-off fill (pipeline-state.ts says what each holds back). */
+export async function fillDone(client: ClickHouseClient, fill: Fill): Promise<boolean> {
+  if (seen[fill].has(client)) return true;
+  if (!(await isFilled(client, fill))) return false;
+  seen[fill].add(client);
+  return true;
+}
 
 /**
  * Whether readers may take whole months from the monthly sums: once the rollups have filled them
  * after migration 0006. Until then a report reads days alone and never a half-filled month.
  */
-export async function monthlySumsReadable(client: ClickHouseClient): Promise<boolean> {
-  if (filled.has(client)) return true;
-  if (!(await monthlySumsFilled(client))) return false;
-  filled.add(client);
-  return true;
-}
+export const monthlySumsReadable = (client: ClickHouseClient) => fillDone(client, 'monthlySums');
 
 type MonthlyFact = (typeof MONTHLY_FACTS)[keyof typeof MONTHLY_FACTS];
 

@@ -5,6 +5,7 @@ import dvlaBillingReport from './dvla-billing-report.ts';
 import dailyVolumes from './daily-volumes.ts';
 import dailySmsProviderVolumes from './daily-sms-provider-volumes.ts';
 import volumesByService from './volumes-by-service.ts';
+import deliveryLatencyReport from './delivery-latency-report.ts';
 import type { RouteDeps } from './deps.ts';
 
 /** One file per report; each is registered with the same dependencies. */
@@ -15,4 +16,5 @@ export const REPORT_ROUTES: ReadonlyArray<FastifyPluginAsyncZod<RouteDeps>> = [
   dailyVolumes,
   dailySmsProviderVolumes,
   volumesByService,
+  deliveryLatencyReport,
 ];

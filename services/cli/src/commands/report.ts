@@ -11,6 +11,7 @@ export const REPORTS = {
   'daily-volumes': '/platform-stats/daily-volumes-report',
   'daily-sms-provider-volumes': '/platform-stats/daily-sms-provider-volumes-report',
   'volumes-by-service': '/platform-stats/volumes-by-service',
+  'delivery-latency': '/platform-stats/delivery-latency-report',
 } as const;
 
 export type ReportName = keyof typeof REPORTS;
