@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SOURCE_TOPICS } from '@notify-stats/events';
+import type { Consumer } from 'kafkajs';
+import { OUTPUT_TOPICS, SOURCE_TOPICS, restatementEvent, type RestatementEvent } from '@notify-stats/events';
 import { INGEST_GROUP_ID, applyRewind, committedOffsets, planRewind } from '@notify-stats/kafka';
 import { queryRows } from '@notify-stats/clickhouse';
 import { startTestBroker, type TestBroker } from '../support/broker.ts';
 import { TOPICS, produce, referenceMessage, statusEvent, statusMessage } from '../support/events.ts';
 import { billingRows, dumpFacts, statusCounts } from '../support/facts.ts';
 import { startPipeline, type TestPipeline } from '../support/pipeline.ts';
+import { waitFor } from '../support/wait.ts';
 
 let broker: TestBroker;
 let p: TestPipeline;
@@ -94,6 +96,65 @@ describe('keeping facts fresh', () => {
       referenceMessage('sms_rate:2024-06-04T00:00:00Z', { type: 'sms_rate', valid_from: '2024-06-04T00:00:00Z', rate: 0.03 }),
     ]);
     expect((await billingRows(p.ch.client, '2024-06-03'))[0]?.rate).toBe('0.0227');
+  });
+});
+
+describe('restatements of final days', () => {
+  // Days months old are final (RESTATEMENT_AGE_DAYS is 2): a change to one is published on
+  // notify.stats-restatements.v1 once its baseline exists, which the first check after the day
+  // is first counted writes. Figures by hand: SMS of 1 unit, priced 0.03 (the rate from 2024-06-04 above).
+  const D1 = '2024-09-01';
+  const D2 = '2024-09-02';
+  const first = sms({ created_at: `${D1}T10:00:00Z`, updated_at: `${D1}T10:00:02Z` });
+  const second = sms({ created_at: `${D2}T10:00:00Z`, updated_at: `${D2}T10:00:02Z` });
+  const received: RestatementEvent[] = [];
+  let consumer: Consumer | undefined;
+  afterAll(async () => {
+    await consumer?.disconnect();
+  });
+  const baselined = (day: string) =>
+    waitFor(`the baseline of ${day}`, async () =>
+      Number((await queryRows<{ n: number }>(p.ch.client, 'SELECT count() AS n FROM restatement_baselines WHERE day = {day: Date}', { day }))[0]?.n) > 0,
+    );
+  const restatementOf = (day: string, after = 0) =>
+    waitFor(`a restatement of ${day}`, async () => received.slice(after).find((e) => e.day === day));
+
+  it('publishes one event with the totals that moved when a late status change reaches a final day', async () => {
+    await send(TOPICS.notificationStatus, [first, second].map(statusMessage));
+    await baselined(D1);
+    await baselined(D2);
+    const failed = { ...first, event_id: crypto.randomUUID(), status: 'technical-failure', updated_at: '2024-09-10T12:00:00Z' };
+    await send(TOPICS.notificationStatus, [statusMessage(failed)]);
+    // The publisher creates the topic with its first event.
+    await waitFor('the restatements topic', async () => (await p.admin.listTopics()).includes(OUTPUT_TOPICS.restatements));
+    consumer = p.kafka.consumer({ groupId: `restatements-test-${crypto.randomUUID()}` });
+    await consumer.connect();
+    await consumer.subscribe({ topic: OUTPUT_TOPICS.restatements, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void received.push(restatementEvent.parse(JSON.parse(String(message.value)))) });
+    const event = await restatementOf(D1);
+    expect({ reason: event.reason, totals: event.totals }).toEqual({
+      reason: 'late_event',
+      totals: { sms_chargeable_units: { before: '1', after: '0' }, sms_cost: { before: '0.03', after: '0' }, delivered: { before: '1', after: '0' } },
+    });
+  });
+
+  it('says a late rate re-priced the day', async () => {
+    const before = received.length;
+    await send(TOPICS.referenceData, [
+      referenceMessage('sms_rate:2024-09-01T23:00:00Z', { type: 'sms_rate', valid_from: '2024-09-01T23:00:00Z', rate: '0.05' }),
+    ]);
+    const event = await restatementOf(D2, before);
+    expect({ reason: event.reason, totals: event.totals }).toEqual({ reason: 'late_rate', totals: { sms_cost: { before: '0.03', after: '0.05' } } });
+  });
+
+  it('publishes nothing after a replay that changes nothing', async () => {
+    const before = received.length;
+    await send(TOPICS.notificationStatus, [first, second].map(statusMessage));
+    // A change after the replay: its event comes with or after any the replay could have caused.
+    const failed = { ...second, event_id: crypto.randomUUID(), status: 'technical-failure', updated_at: '2024-09-10T12:00:00Z' };
+    await send(TOPICS.notificationStatus, [statusMessage(failed)]);
+    await restatementOf(D2, before);
+    expect(received.slice(before).map((e) => [e.day, e.reason])).toEqual([[D2, 'late_event']]);
   });
 });
 

@@ -97,6 +97,7 @@ export const PLACEMENT: Readonly<Record<string, Placement>> = {
   dirty_days: { kind: 'replicated', why: 'bookkeeping: small, read by every rollup' },
   day_builds: { kind: 'replicated', why: 'bookkeeping: small, read by rollups and api' },
   pipeline_state: { kind: 'replicated', why: 'bookkeeping: small' },
+  restatement_baselines: { kind: 'replicated', why: 'bookkeeping: one row per final day, read by the runner' },
   schema_migrations: { kind: 'replicated', why: 'migrate() records each migration once for the whole cluster' },
 };
 

@@ -13,7 +13,7 @@ import { LETTER_EVENT_ROW } from './rows.ts';
 const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/', import.meta.url));
 
 // Written by hand from migrations/*.sql.
-const MIGRATION_NAMES = ['0001_raw_layer', '0002_reference_data', '0003_facts', '0004_pipeline_state', '0005_incremental_rollups', '0006_monthly_facts', '0007_delivery_latency'];
+const MIGRATION_NAMES = ['0001_raw_layer', '0002_reference_data', '0003_facts', '0004_pipeline_state', '0005_incremental_rollups', '0006_monthly_facts', '0007_delivery_latency', '0008_restatements'];
 const EXPECTED_TABLES = [
   'counted_despatches',
   'counted_notifications',
@@ -43,6 +43,7 @@ const EXPECTED_TABLES = [
   'ref_organisations',
   'ref_services',
   'ref_sms_rates',
+  'restatement_baselines',
   'rollup_cycles',
   'rollup_staged_billing',
   'rollup_staged_despatch',
@@ -87,9 +88,9 @@ describe('loadMigrations', () => {
   it('finds the numbered files in order with their statements and checksums', () => {
     const ms = loadMigrations();
     expect(ms.map((m) => m.name)).toEqual(MIGRATION_NAMES);
-    expect(ms.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    expect(ms.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
     // Statement counts per file, counted by hand.
-    expect(ms.map((m) => m.statements.length)).toEqual([5, 6, 3, 3, 18, 4, 7]);
+    expect(ms.map((m) => m.statements.length)).toEqual([5, 6, 3, 3, 18, 4, 7, 1]);
     for (const m of ms) {
       const sql = readFileSync(path.join(MIGRATIONS_DIR, `${m.name}.sql`), 'utf8');
       expect(m.checksum).toBe(createHash('sha256').update(sql).digest('hex'));
@@ -120,6 +121,7 @@ describe('migrate on a fresh engine', () => {
       [5, '0005_incremental_rollups'],
       [6, '0006_monthly_facts'],
       [7, '0007_delivery_latency'],
+      [8, '0008_restatements'],
     ]);
     const files = loadMigrations();
     expect(rows.map((r) => r.checksum)).toEqual(files.map((m) => m.checksum));
@@ -131,7 +133,7 @@ describe('migrate on a fresh engine', () => {
     expect(result).toEqual({ applied: [], skipped: MIGRATION_NAMES });
     expect(await schema()).toEqual(before);
     // No second record of any migration.
-    expect(await recorded()).toHaveLength(7);
+    expect(await recorded()).toHaveLength(8);
   });
 
   it('every statement of every migration can run again directly (idempotent DDL)', async () => {
@@ -142,7 +144,7 @@ describe('migrate on a fresh engine', () => {
       }
     }
     expect(await schema()).toEqual(before);
-    expect(await recorded()).toHaveLength(7);
+    expect(await recorded()).toHaveLength(8);
   });
 
   it('the tables accept rows after migrating (the materialized view feeds letter_events)', async () => {
@@ -164,8 +166,8 @@ describe('migrate on a fresh engine', () => {
     const tampered: Migration[] = [
       ...files.map((m) => (m.version === 2 ? { ...m, checksum: `tampered-${m.checksum}` } : m)),
       {
-        version: 8,
-        name: '0008_should_not_run',
+        version: 9,
+        name: '0009_should_not_run',
         statements: ['CREATE TABLE IF NOT EXISTS should_not_exist (x UInt8) ENGINE = MergeTree ORDER BY x'],
         checksum: 'c5',
       },
@@ -177,7 +179,7 @@ describe('migrate on a fresh engine', () => {
     await expect(migrate(ch.client, tampered)).rejects.toThrow(/0002_reference_data/);
     await expect(migrate(ch.client, tampered)).rejects.toThrow(/changed/);
     expect(await schema()).toEqual(before);
-    expect(await recorded()).toHaveLength(7);
+    expect(await recorded()).toHaveLength(8);
   });
 
   it('a changed statement list with a changed checksum is refused too', async () => {
@@ -200,36 +202,36 @@ describe('migrate on a fresh engine', () => {
     const next: Migration[] = [
       ...loadMigrations(),
       {
-        version: 8,
-        name: '0008_extra',
+        version: 9,
+        name: '0009_extra',
         statements: [
           'CREATE TABLE IF NOT EXISTS extra_a (x UInt8) ENGINE = MergeTree ORDER BY x',
           'CREATE TABLE IF NOT EXISTS extra_b (y String) ENGINE = MergeTree ORDER BY y',
         ],
-        checksum: 'checksum-of-0008',
+        checksum: 'checksum-of-0009',
       },
     ];
-    expect(await migrate(ch.client, next)).toEqual({ applied: ['0008_extra'], skipped: MIGRATION_NAMES });
-    expect(await migrate(ch.client, next)).toEqual({ applied: [], skipped: [...MIGRATION_NAMES, '0008_extra'] });
+    expect(await migrate(ch.client, next)).toEqual({ applied: ['0009_extra'], skipped: MIGRATION_NAMES });
+    expect(await migrate(ch.client, next)).toEqual({ applied: [], skipped: [...MIGRATION_NAMES, '0009_extra'] });
     const names = (await schema()).map((t) => t.name);
     expect(names).toEqual([...EXPECTED_TABLES, 'extra_a', 'extra_b'].sort());
-    expect((await recorded()).map((r) => [Number(r.version), r.name, r.checksum])).toContainEqual([8, '0008_extra', 'checksum-of-0008']);
+    expect((await recorded()).map((r) => [Number(r.version), r.name, r.checksum])).toContainEqual([9, '0009_extra', 'checksum-of-0009']);
   });
 
   it('a migration interrupted half-way is simply run again', async () => {
     const half: Migration = {
-      version: 9,
-      name: '0009_half',
+      version: 10,
+      name: '0010_half',
       statements: [
         'CREATE TABLE IF NOT EXISTS half_a (x UInt8) ENGINE = MergeTree ORDER BY x',
         'CREATE TABLE IF NOT EXISTS half_b (x UInt8) ENGINE = MergeTree ORDER BY x',
       ],
-      checksum: 'checksum-of-0009',
+      checksum: 'checksum-of-0010',
     };
     // The first statement ran, then the process died before the migration was recorded.
     await ch.client.command({ query: half.statements[0] as string });
     const result = await migrate(ch.client, [...loadMigrations(), half]);
-    expect(result.applied).toEqual(['0009_half']);
+    expect(result.applied).toEqual(['0010_half']);
     const names = (await schema()).map((t) => t.name);
     expect(names).toContain('half_a');
     expect(names).toContain('half_b');

@@ -76,6 +76,7 @@ const ENGINES: Record<string, string> = {
   dirty_days: `ReplicatedReplacingMergeTree(${all_('dirty_days')}, marked_at)`,
   day_builds: `ReplicatedReplacingMergeTree(${all_('day_builds')}, started_at)`,
   pipeline_state: `ReplicatedReplacingMergeTree(${all_('pipeline_state')}, updated_at)`,
+  restatement_baselines: `ReplicatedReplacingMergeTree(${all_('restatement_baselines')}, checked_at)`,
 };
 const TABLES = Object.keys(ENGINES);
 
@@ -131,8 +132,8 @@ describe('placement', () => {
 
 describe('cluster rendering of every migration statement', () => {
   it('gives a local table per statement, plus a Distributed table per sharded table', () => {
-    expect(statements).toHaveLength(39);
-    expect(all).toHaveLength(39 + Object.keys(SHARD_KEYS).length);
+    expect(statements).toHaveLength(40);
+    expect(all).toHaveLength(40 + Object.keys(SHARD_KEYS).length);
     expect([...byName.keys()].sort()).toEqual(
       [...TABLES.map((t) => (t in SHARD_KEYS ? `${t}_local` : t)), ...Object.keys(SHARD_KEYS), ...VIEWS].sort(),
     );

@@ -7,3 +7,4 @@ export * from './despatch-event.ts';
 export * from './inbound-event.ts';
 export * from './reference-event.ts';
 export { decodeMessage, formatIssues, MAX_MESSAGE_BYTES, type Decoded } from './decode.ts';
+export * from './restatement-event.ts';

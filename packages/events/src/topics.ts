@@ -9,6 +9,14 @@ export const TOPICS = {
 export type SourceTopic = (typeof TOPICS)[keyof typeof TOPICS];
 export const SOURCE_TOPICS: readonly SourceTopic[] = Object.values(TOPICS);
 
+/**
+ * Topics this pipeline writes for the platform to consume (issue 22), never read back by it:
+ * restatements of final days (restatement-event.ts).
+ */
+export const OUTPUT_TOPICS = {
+  restatements: 'notify.stats-restatements.v1',
+} as const;
+
 export const dlqTopicOf = (topic: string) => `${topic}.dlq`;
 export const DLQ_TOPICS: readonly string[] = SOURCE_TOPICS.map(dlqTopicOf);
 

@@ -139,6 +139,16 @@ export function todayInLondon(now: Date = new Date()): IsoDay {
   return londonDayOf(now);
 }
 
+/**
+ * The first London day that is still provisional: the figures of a day change as late events
+ * arrive, and a day is final once it is older than `ageDays` London days (issue 22's
+ * restatements: with 2, on the 6th the 4th, 5th and 6th are provisional and the 3rd is final).
+ */
+export function firstProvisionalDay(ageDays: number, now: Date = new Date()): IsoDay {
+  assertInt(ageDays, 'Age in days');
+  return addDays(todayInLondon(now), -ageDays);
+}
+
 export function monthStart(day: IsoDay): IsoDay {
   assertDay(day);
   return `${day.slice(0, 8)}01`;

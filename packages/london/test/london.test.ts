@@ -19,6 +19,7 @@ import {
   monthStart,
   monthsBetween,
   todayInLondon,
+  firstProvisionalDay,
   wholeMonthsWithin,
   yearStart,
 } from '../src/index.ts';
@@ -173,6 +174,14 @@ describe('day arithmetic', () => {
   it('computes today in London', () => {
     expect(todayInLondon(new Date('2024-06-30T23:00:00Z'))).toBe('2024-07-01');
     expect(isIsoDay(todayInLondon())).toBe(true);
+  });
+
+  it('firstProvisionalDay: today in London less the age (days before it are final)', () => {
+    // 23:30 UTC on 6 June is already the 7th in London (BST).
+    expect(firstProvisionalDay(2, new Date('2024-06-06T23:30:00Z'))).toBe('2024-06-05');
+    expect(firstProvisionalDay(2, new Date('2024-06-06T22:30:00Z'))).toBe('2024-06-04');
+    expect(firstProvisionalDay(0, new Date('2024-12-06T23:30:00Z'))).toBe('2024-12-06');
+    expect(() => firstProvisionalDay(1.5)).toThrow();
   });
 });
 

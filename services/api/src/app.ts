@@ -53,6 +53,8 @@ export interface AppDeps {
   keyFailuresPerMinute?: number;
   /** How long the active API keys read from ClickHouse are reused (default SERVICE_KEY_CACHE_MS). */
   apiKeyCacheMs?: number;
+  /** A London day is final once older than this many days (default 2): `X-Data-Provisional`. */
+  provisionalAgeDays?: number;
   /** The OpenAPI UI's address on the operations server, for GET /docs (null: none). */
   docsUrl?: () => string | null;
 }
@@ -132,6 +134,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     access,
     dataAsOf: deps.dataAsOf,
     reportCache: reportCache(app, deps),
+    provisionalAgeDays: deps.provisionalAgeDays ?? 2,
   };
   await app.register(authSession, routeDeps);
   for (const route of REPORT_ROUTES) await app.register(route, routeDeps);

@@ -31,6 +31,8 @@ export const apiEnv = dataEnv
     // The operations server (/metrics, /docs): default PORT + 1 (a free port when PORT is 0), loopback.
     METRICS_PORT: z.preprocess(blank, z.coerce.number().int().min(0).max(65535).optional()),
     METRICS_HOST: z.preprocess(blank, z.string().default('127.0.0.1')),
+    // A London day is final once older than this many days; reports say whether their range has a day that is not (X-Data-Provisional).
+    RESTATEMENT_AGE_DAYS: z.preprocess(blank, z.coerce.number().int().min(0).max(400).default(2)),
   })
   .superRefine((env, ctx) => {
     for (const key of ['ADMIN_CLIENT_SECRET', 'OPERATOR_CLIENT_SECRET'] as const) {

@@ -29,6 +29,7 @@ export function apiFromEnv(env: ApiEnv, resources: ApiResources, wiring: ApiWiri
     admin: { clientId: env.ADMIN_CLIENT_ID, secret: env.ADMIN_CLIENT_SECRET },
     operator: { clientId: env.OPERATOR_CLIENT_ID, secret: env.OPERATOR_CLIENT_SECRET },
     rateLimitPerMinute: env.API_RATE_LIMIT_PER_MINUTE,
+    provisionalAgeDays: env.RESTATEMENT_AGE_DAYS,
     authFailuresPerMinute: env.API_AUTH_FAILURES_PER_MINUTE,
     port: env.PORT,
     host: env.HOST,

@@ -16,6 +16,7 @@ describe('api environment', () => {
       operatorSecretIsDefault: true,
       API_RATE_LIMIT_PER_MINUTE: 600,
       API_AUTH_FAILURES_PER_MINUTE: 30,
+      RESTATEMENT_AGE_DAYS: 2,
       METRICS_PORT: 6012,
       METRICS_HOST: '127.0.0.1',
     });

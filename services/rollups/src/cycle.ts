@@ -61,6 +61,8 @@ export interface CycleResult {
   kind: string;
   /** Fact rows the cycle wrote (0: the facts did not move). */
   changed: number;
+  /** The days whose facts it moved (known when it staged them; empty for a cycle a crash left staged). */
+  days: string[];
 }
 
 /**
@@ -114,16 +116,15 @@ export function priceDays(days: readonly string[]): { days: string[]; midnights:
 
 const FACT_KINDS = Object.keys(FACT_TABLES) as FactKind[];
 
-async function countStaged(client: ClickHouseClient, cycle: number): Promise<number> {
-  const [row] = await queryRows<{ n: number }>(
+/** How many fact rows a cycle staged, and on which days (one query: it runs every cycle). */
+async function countStaged(client: ClickHouseClient, cycle: number): Promise<{ changed: number; days: string[] }> {
+  const staged = FACT_KINDS.map((k) => `SELECT day FROM ${FACT_TABLES[k].staged} WHERE cycle = {cycle: UInt64}`).join(' UNION ALL ');
+  const [row] = await queryRows<{ n: number; days: string[] }>(
     client,
-    `SELECT (SELECT count() FROM rollup_staged_status WHERE cycle = {cycle: UInt64})
-          + (SELECT count() FROM rollup_staged_billing WHERE cycle = {cycle: UInt64})
-          + (SELECT count() FROM rollup_staged_despatch WHERE cycle = {cycle: UInt64})
-          + (SELECT count() FROM rollup_staged_latency WHERE cycle = {cycle: UInt64}) AS n`,
+    `SELECT count() AS n, arraySort(groupUniqArray(toString(day))) AS days FROM (${staged})`,
     { cycle },
   );
-  return Number(row?.n ?? 0);
+  return { changed: Number(row?.n ?? 0), days: row?.days ?? [] };
 }
 
 /**
@@ -149,7 +150,7 @@ export async function clearStaged(ctx: CycleContext, from: number, to = from): P
  * before it is recorded staged is simply staged again: the runner's recovery drops the partial
  * rows of the cycle after the last one recorded before it stages (runner.ts).
  */
-async function stage(ctx: CycleContext, cycle: number, plan: CyclePlan): Promise<number> {
+async function stage(ctx: CycleContext, cycle: number, plan: CyclePlan): Promise<{ changed: number; days: string[] }> {
   if (plan.kind === 'correct') {
     const params = { day: plan.day, ...priceDays([plan.day]) };
     await step(ctx, cycle, 'stage-status', stageFactsSql('status', `${statusContributionSql(COUNTED_ON_DAY)} UNION ALL ${negatedFactsOfDay('status')}`), params);
@@ -189,12 +190,12 @@ export async function applyStaged(ctx: CycleContext, record: CycleRecord): Promi
   await rollupMetrics.timed('record-done', () => recordCycle(ctx.client, { ...record, phase: 'done' }));
   await ctx.hooks?.afterStep?.('record-done', cycle);
   if (cycle % CLEAR_EVERY === 0) await clearStaged(ctx, cycle - CLEAR_EVERY + 1, cycle);
-  return { cycle, kind: record.kind, changed: record.changed };
+  return { cycle, kind: record.kind, changed: record.changed, days: [] };
 }
 
 /** Stages, records and applies one cycle. */
 export async function runCycle(ctx: CycleContext, cycle: number, plan: CyclePlan): Promise<CycleResult> {
-  const changed = await stage(ctx, cycle, plan);
+  const { changed, days } = await stage(ctx, cycle, plan);
   const record: CycleRecord = {
     cycle,
     phase: 'staged',
@@ -206,5 +207,5 @@ export async function runCycle(ctx: CycleContext, cycle: number, plan: CyclePlan
   };
   await rollupMetrics.timed('record-staged', () => recordCycle(ctx.client, record));
   await ctx.hooks?.afterStep?.('record-staged', cycle);
-  return applyStaged(ctx, record);
+  return { ...(await applyStaged(ctx, record)), days };
 }

@@ -12,6 +12,8 @@ export const rollupsEnv = z.object({
   // Unlike the other variables an empty value is kept, not read as unset: it turns the repair off.
   ROLLUP_SAFETY_CRON: z.string().default('0 3 * * *'),
   ROLLUP_SAFETY_DAYS: z.preprocess(blank, z.coerce.number().int().min(1).max(400).default(10)),
+  // A London day is final once older than this many days; a change to it is a restatement (docs/restatements.md).
+  RESTATEMENT_AGE_DAYS: z.preprocess(blank, z.coerce.number().int().min(0).max(400).default(2)),
 });
 
 export type RollupsEnv = z.infer<typeof rollupsEnv>;

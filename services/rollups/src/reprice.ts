@@ -23,11 +23,13 @@ async function insertMoves(client: ClickHouseClient, table: string, columns: rea
  * from their old price to today's, read from the facts themselves (never the raw layer). The
  * move is convergent: run again, it finds nothing to move, so a crash before the mark is recorded
  * handled costs a second (empty) run, never a double count. A mark is handled by a run that
- * started after it was written (the rates it stands for were stored before it).
+ * started after it was written (the rates it stands for were stored before it). Returns how many
+ * marks were handled and the days whose facts were priced again (restatements.ts).
  */
-export async function repricePending(client: ClickHouseClient): Promise<number> {
+export async function repricePending(client: ClickHouseClient): Promise<{ marks: number; days: string[] }> {
   const marks = (await pendingDays(client)).filter((m) => (RATE_SCOPES as readonly string[]).includes(m.scope));
-  if (marks.length === 0) return 0;
+  if (marks.length === 0) return { marks: 0, days: [] };
+  const priced: string[] = [];
   const startedAt = await serverNow(client);
   const earliest = (scope: string) => marks.filter((m) => m.scope === scope).map((m) => m.day).sort()[0];
   const sms = earliest('sms_rate');
@@ -36,10 +38,12 @@ export async function repricePending(client: ClickHouseClient): Promise<number> 
   const despatch = FACT_TABLES.despatch;
   if (sms) {
     const params = { from: sms, ...priceDays(await daysFrom(client, billing.table, sms)) };
+    priced.push(...params.days);
     await insertMoves(client, billing.table, [...billing.keys, ...billing.sums], repriceBillingSql('sms'), params);
   }
   if (letter) {
     const params = { from: letter, ...priceDays([...(await daysFrom(client, billing.table, letter)), ...(await daysFrom(client, despatch.table, letter))]) };
+    priced.push(...params.days);
     await insertMoves(client, billing.table, [...billing.keys, ...billing.sums], repriceBillingSql('letter'), params);
     await insertMoves(client, despatch.table, [...despatch.keys, ...despatch.sums], repriceDespatchSql, params);
   }
@@ -48,5 +52,5 @@ export async function repricePending(client: ClickHouseClient): Promise<number> 
     client,
     marks.map((m) => ({ scope: m.scope, day: m.day, started_at: startedAt, finished_at: finishedAt, rows: 0, duration_ms: 0 })),
   );
-  return marks.length;
+  return { marks: marks.length, days: [...new Set(priced)].sort() };
 }

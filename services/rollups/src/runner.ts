@@ -1,10 +1,12 @@
 import { lastCycle, markFilled, queryRows, type ClickHouseClient } from '@notify-stats/clickhouse';
+import type { RestatementReason } from '@notify-stats/events';
 import type { Logger } from '@notify-stats/runtime';
 import { CLEAR_EVERY, applyStaged, clearStaged, runCycle, type CycleHooks, type CyclePlan, type CycleResult } from './cycle.ts';
 import { RollupLease } from './lease.ts';
 import { rollupMetrics } from './metrics.ts';
 import { changeLogEnds, nextWindow, positionsFromJson, positionsToJson, type Positions } from './positions.ts';
 import { repricePending } from './reprice.ts';
+import { checkRestatements, recheckDays, type RestatementOptions } from './restatements.ts';
 import { daysAwaitingLatency } from './latency-fill.ts';
 import { fillMonthsOnce, reconcileMonths } from './months.ts';
 import { planDay, slicePlan, type RepairOptions, type RepairTask } from './repair.ts';
@@ -17,6 +19,8 @@ export interface RunnerOptions {
   hooks?: CycleHooks;
   /** The lease that keeps a second runner from publishing; null only where one runner is certain (tests). */
   lease?: RollupLease | null;
+  /** Publish restatements of final days (restatements.ts); none without. */
+  restatements?: RestatementOptions;
 }
 
 export interface RunOnceResult {
@@ -58,6 +62,9 @@ export class RollupRunner {
   private readonly queue: Array<{ task: RepairTask | { kind: 'plan'; day: string }; job: RepairJob }> = [];
   private readonly lease: RollupLease | null;
   private readonly runnerName: string;
+  /** Days whose facts moved since the last restatement check, and why. */
+  private readonly touched = new Map<string, RestatementReason | null>();
+  private lastRestatementCheck = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly client: ClickHouseClient,
@@ -127,6 +134,30 @@ export class RollupRunner {
     if (!last) await this.refillFromRawLayer();
     if (await fillMonthsOnce(this.client)) this.logger.info('filled the monthly sums from the daily facts');
     await this.fillLatency();
+    // A change applied just before a stop was never checked: the recent final days are, now.
+    const restatements = this.opts.restatements;
+    if (restatements) {
+      const days = new Map(recheckDays(restatements).map((d) => [d, null]));
+      await rollupMetrics.timed('restatements', () => checkRestatements(this.client, days, restatements, { withBaselineOnly: true }));
+    }
+  }
+
+  /** Notes days whose facts moved, and why (the first reason noted for a day is kept). */
+  private touch(days: readonly string[], reason: RestatementReason | null): void {
+    if (this.opts.restatements) for (const day of days) if (!this.touched.has(day)) this.touched.set(day, reason);
+  }
+
+  /**
+   * Checks the final days among those noted for restatements (and the days just become final), at
+   * most every `checkEveryMs`. A failed check keeps them for the next.
+   */
+  private async checkTouched(): Promise<void> {
+    const opts = this.opts.restatements;
+    if (!opts || performance.now() - this.lastRestatementCheck < (opts.checkEveryMs ?? 10_000)) return;
+    const events = await rollupMetrics.timed('restatements', () => checkRestatements(this.client, this.touched, opts));
+    this.touched.clear();
+    this.lastRestatementCheck = performance.now();
+    if (events.length > 0) this.logger.info({ days: events.map((e) => e.day) }, 'published restatements of final days');
   }
 
   /** Counts the delivery latency of history from before migration 0007 (latency-fill.ts), off the hot path. */
@@ -179,6 +210,7 @@ export class RollupRunner {
     await rollupMetrics.timed('lease', async () => this.lease?.acquire());
     if (!this.processed) await this.recover();
     const repriced = await rollupMetrics.timed('reprice', () => repricePending(this.client));
+    this.touch(repriced.days, 'late_rate');
     const committed = given ?? (await (this.opts.committed ?? (() => changeLogEnds(this.client)))());
     const cap = this.opts.windowCap ?? 200_000;
     const window = nextWindow(this.processed ?? new Map(), committed, cap);
@@ -198,7 +230,9 @@ export class RollupRunner {
     const next = this.queue.shift();
     if (next) cycles.push(await this.repairSlice(next));
     const capped = [...window.to].some(([tp, to]) => (committed.get(tp) ?? 0) > to);
-    return { cycles, repriced, windowSize: window.size, capped, repairsLeft: this.queue.length };
+    for (const c of cycles) this.touch(c.days, c.kind === 'window' ? 'late_event' : 'repair');
+    await this.checkTouched();
+    return { cycles, repriced: repriced.marks, windowSize: window.size, capped, repairsLeft: this.queue.length };
   }
 
   private async repairSlice(entry: (typeof this.queue)[number]): Promise<CycleResult> {

@@ -21,6 +21,7 @@ import type { RepairOptions } from './repair.ts';
 import { rollupMetrics } from './metrics.ts';
 import type { CycleOutcome } from './observability.ts';
 import { WINDOW_TOPICS, type Positions } from './positions.ts';
+import { RestatementPublisher } from './restatement-publisher.ts';
 import { RollupRunner } from './runner.ts';
 
 export interface RollupsOptions {
@@ -37,6 +38,8 @@ export interface RollupsOptions {
   lease?: RollupLease | null;
   /** Called after every cycle with how it went (observability.ts: metrics and readiness). */
   onCycle?: (outcome: CycleOutcome) => void;
+  /** A day is final once older than this many London days; a change to it is published as a restatement (restatements.ts). */
+  restatementAgeDays?: number;
 }
 
 export interface RollupsHandle {
@@ -55,7 +58,11 @@ export async function startRollups(opts: RollupsOptions): Promise<RollupsHandle>
   const groupId = opts.groupId ?? INGEST_GROUP_ID;
   const admin = kafka.admin();
   await admin.connect();
-  const runner = new RollupRunner(clickhouse, logger, { ...(opts.lease !== undefined && { lease: opts.lease }) });
+  const publisher = new RestatementPublisher(kafka, admin);
+  const runner = new RollupRunner(clickhouse, logger, {
+    ...(opts.lease !== undefined && { lease: opts.lease }),
+    restatements: { ageDays: opts.restatementAgeDays ?? 2, publish: publisher.publish },
+  });
   const progress = new IngestProgress(() => endOffsets(admin, SOURCE_TOPICS));
 
   let watermark = await readState(clickhouse, STATE_KEYS.freshnessWatermark);
@@ -126,6 +133,7 @@ export async function startRollups(opts: RollupsOptions): Promise<RollupsHandle>
       safety?.stop();
       await loop;
       await runner.release().catch((err: unknown) => logger.warn({ err }, 'could not release the rollup lease'));
+      await publisher.stop();
       await admin.disconnect();
       logger.info('rollups stopped');
     },

@@ -23,6 +23,7 @@ export async function rollupsFromEnv(env: RollupsEnv, resources: RollupsResource
     intervalMs: env.ROLLUP_INTERVAL_MS,
     safetyCron: env.ROLLUP_SAFETY_CRON,
     safetyDays: env.ROLLUP_SAFETY_DAYS,
+    restatementAgeDays: env.RESTATEMENT_AGE_DAYS,
     onCycle: observer.onCycle,
   });
   return { rollups, observer };

@@ -28,6 +28,10 @@ const ERRORS: Record<string, { description: string; headers?: Json }> = {
 const REPORT_HEADERS = {
   ETag: { description: 'Version of this answer; send it back in If-None-Match for a 304', schema: { type: 'string' } },
   'X-Data-As-Of': { description: 'Every event produced before this instant is in the numbers', schema: { type: 'string', format: 'date-time' } },
+  'X-Data-Provisional': {
+    description: 'true when a day of the range is younger than RESTATEMENT_AGE_DAYS (its figures may still move); false when all are final (later changes are published as restatements)',
+    schema: { type: 'string', enum: ['true', 'false'] },
+  },
 };
 
 function completeOperation(path: string, op: Json): void {

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
+import { firstProvisionalDay } from '@notify-stats/london';
 import type { DayRange } from '../queries/day-range.ts';
 import { negotiateCoding } from './content-coding.ts';
 import type { ReportCache } from './report-cache.ts';
@@ -20,6 +21,18 @@ export interface ReportContext {
   dataAsOf(): Promise<string | null>;
   /** Set when fact reports are cached (see report-cache.ts). */
   reportCache?: ReportCache | undefined;
+  /** A London day is final once older than this many days (restatements, docs/restatements.md). */
+  provisionalAgeDays: number;
+}
+
+/**
+ * `X-Data-Provisional: true` when a day of the report's range is not final yet, so its figures
+ * may still move (late events, late rates); `false` when every day is final, and any later
+ * change to one is published as a restatement. Reports without a range send none.
+ */
+function markProvisional(request: FastifyRequest, reply: FastifyReply, ctx: ReportContext): void {
+  const range = (request.query as { range?: DayRange } | undefined)?.range;
+  if (range) reply.header('x-data-provisional', String(range.end >= firstProvisionalDay(ctx.provisionalAgeDays)));
 }
 
 /**
@@ -35,6 +48,7 @@ export async function sendReport(
   rawBody: unknown,
   csvColumns?: readonly string[],
 ): Promise<FastifyReply> {
+  markProvisional(request, reply, ctx);
   return send(request, reply, render(schema, rawBody, csvColumnsFor(request, csvColumns), await ctx.dataAsOf()));
 }
 
@@ -56,6 +70,7 @@ export async function sendFactReport(
   const columns = csvColumnsFor(request, csvColumns);
   const make = async (asOf: string | null) => render(schema, await compute(), columns, asOf);
   const rendered = ctx.reportCache ? await ctx.reportCache.get([request.url, columns ? 'csv' : 'json'], make) : await make(await ctx.dataAsOf());
+  markProvisional(request, reply, ctx);
   return send(request, reply, rendered);
 }
 
