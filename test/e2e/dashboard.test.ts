@@ -16,6 +16,35 @@ const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/', import.meta.url
 // Small and deterministic: a few thousand messages over the five London days before today.
 const LOAD = { count: 4000, days: 5, seed: 20240401, services: 12, invalidFraction: 0.01, duplicateFraction: 0.02, lateFraction: 0.02 };
 
+// Delivered notifications with known latencies, on two days before the load's (outside "Last 7
+// days", whose numbers must be the load's alone): the delivery latency chart's known answer.
+const LATENCY_DAYS = [addDays(todayInLondon(), -9), addDays(todayInLondon(), -8)] as const;
+const LATENCY_PROVIDER = 'e2e-latency';
+/** The report's figure for a latency: the upper edge of its bucket (edge k = round(100 * 2^(k/8)) ms). */
+const LATENCY_EDGES_MS = Array.from({ length: 193 }, (_, k) => Math.round(100 * 2 ** (k / 8)));
+const reportedSeconds = (latencyMs: number) => LATENCY_EDGES_MS[LATENCY_EDGES_MS.filter((e) => e <= latencyMs).length]! / 1000;
+function delivered(day: string, type: 'email' | 'sms', latencyMs: number, count: number) {
+  const created = Date.parse(`${day}T11:00:00.000Z`); // inside that London day, summer or winter
+  return Array.from({ length: count }, () =>
+    statusEvent({
+      notification_type: type,
+      sent_by: type === 'sms' ? LATENCY_PROVIDER : 'ses',
+      created_at: new Date(created).toISOString(),
+      updated_at: new Date(created + latencyMs).toISOString(),
+    }),
+  );
+}
+const LATENCY_EVENTS = [
+  // Day one: 4 SMS at 1 s.
+  ...delivered(LATENCY_DAYS[0], 'sms', 1000, 4),
+  // Day two: 20 SMS (p50 at 1 s, p90 at 10 s, p95 at 1 min, p99 at 1 h) and 3 emails at 2 s.
+  ...delivered(LATENCY_DAYS[1], 'sms', 1000, 10),
+  ...delivered(LATENCY_DAYS[1], 'sms', 10_000, 8),
+  ...delivered(LATENCY_DAYS[1], 'sms', 60_000, 1),
+  ...delivered(LATENCY_DAYS[1], 'sms', 3_600_000, 1),
+  ...delivered(LATENCY_DAYS[1], 'email', 2000, 3),
+];
+
 let broker: TestBroker;
 let p: TestPipeline;
 let browserReady: Promise<Browser> | undefined;
@@ -35,6 +64,7 @@ beforeAll(async () => {
   broker = await startTestBroker();
   p = await startPipeline(broker.brokers);
   load = await produceLoad(p.kafka, LOAD);
+  await produce(p.producer, TOPICS.notificationStatus, LATENCY_EVENTS.map(statusMessage));
   await p.waitForFacts(Date.now());
   await p.waitForLagZero();
   baseUrl = await p.listen();
@@ -44,7 +74,10 @@ beforeAll(async () => {
   page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
   page.on('console', (msg) => {
     // Refused requests (the wrong secret on purpose) are logged by Chromium; anything else is a fault.
-    if (msg.type() === 'error' && !/Failed to load resource: the server responded with a status of 40[13]/.test(msg.text())) {
+    // So is the 503 the latency report is made to answer on purpose (page.route below).
+    const refused = /Failed to load resource: the server responded with a status of 40[13]/.test(msg.text());
+    const notReady = /status of 503/.test(msg.text()) && msg.location().url.includes('/platform-stats/delivery-latency-report');
+    if (msg.type() === 'error' && !refused && !notReady) {
       pageErrors.push(`console: ${msg.text()}`);
     }
   });
@@ -100,7 +133,7 @@ interface CardState {
   note: string | null;
 }
 
-const CARDS = ['volumes', 'sms-providers', 'letters', 'top-services', 'status-mix'] as const;
+const CARDS = ['volumes', 'sms-providers', 'letters', 'top-services', 'status-mix', 'delivery-latency'] as const;
 type CardId = (typeof CARDS)[number];
 
 /** The range each chart must ask for: the one-financial-year reports start at 1 April at the earliest. */
@@ -222,6 +255,41 @@ async function expectChartsToMatchApi(cards: Record<CardId, CardState>): Promise
       d.data.forEach((share, i) => expect(share).toBeCloseTo((100 * d.counts![i]!) / Math.max(1, c.rendered.totals![i]!), 9));
     }
   }
+  // Delivery latency: one p95 line per (type, provider), a gap (null) on a day it delivered nothing.
+  {
+    const c = cards['delivery-latency'];
+    const rows = await apiJson<LatencyRow[]>('/platform-stats/delivery-latency-report', c.start, c.end);
+    expect(c.rendered).toEqual(expectedLatencyChart(rows));
+  }
+}
+
+interface LatencyRow {
+  day: string;
+  notification_type: string;
+  provider: string;
+  delivered: number;
+  p50_seconds: number;
+  p90_seconds: number;
+  p95_seconds: number;
+  p99_seconds: number;
+}
+/** What the latency chart must render for the report's rows: lines by channel, then provider (null: no point that day). */
+function expectedLatencyChart(rows: LatencyRow[]): { labels: string[]; datasets: Array<{ key: string; label: string; data: Array<number | null>; counts: number[] }> } {
+  const days = uniqueSorted(rows.map((r) => r.day));
+  const order = ['email', 'sms', 'letter'];
+  const lines = uniqueSorted(rows.map((r) => `${r.notification_type}:${r.provider}`))
+    .map((k) => k.split(':') as [string, string])
+    .sort(([ta, pa], [tb, pb]) => order.indexOf(ta) - order.indexOf(tb) || pa.localeCompare(pb));
+  const cell = (d: string, t: string, pr: string) => rows.find((r) => r.day === d && r.notification_type === t && r.provider === pr);
+  return {
+    labels: days,
+    datasets: lines.map(([t, pr]) => ({
+      key: `p95_seconds:${t}:${pr}`,
+      label: `${pr} (${t})`,
+      data: days.map((d) => cell(d, t, pr)?.p95_seconds ?? null),
+      counts: days.map((d) => cell(d, t, pr)?.delivered ?? 0),
+    })),
+  };
 }
 
 const today = todayInLondon();
@@ -271,7 +339,7 @@ describe('dashboard in a real browser', () => {
     await page.getByRole('button', { name: 'Show', exact: true }).click();
     // Asked for as typed, but the billing and DVLA reports from 1 April only (the API refuses more).
     const cards = await renderedCards(start, today);
-    for (const id of ['volumes', 'sms-providers', 'status-mix'] as const) expect([id, cards[id].note]).toEqual([id, null]);
+    for (const id of ['volumes', 'sms-providers', 'status-mix', 'delivery-latency'] as const) expect([id, cards[id].note]).toEqual([id, null]);
     for (const id of ['letters', 'top-services'] as const) expect([id, cards[id].note]).toEqual([id, expect.stringMatching(/one financial year/)]);
     await expectChartsToMatchApi(cards);
   });
@@ -292,6 +360,7 @@ describe('dashboard in a real browser', () => {
     expect(cards['sms-providers'].rendered.datasets.length).toBeGreaterThanOrEqual(2);
     expect(cards.letters.rendered.labels.length).toBeGreaterThan(0);
     expect(cards['top-services'].rendered.labelKeys!.length).toBeGreaterThan(0);
+    expect(cards['delivery-latency'].rendered.datasets.flatMap((d) => d.counts!).reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
     // ... and the numbers are those the load generator produced.
     const counts = Object.fromEntries(cards['status-mix'].rendered.datasets.map((d) => [d.key, d.counts!]));
     const expected = expectedPlatformStats(load.tally, start, today);
@@ -322,6 +391,57 @@ describe('dashboard in a real browser', () => {
       `notification_type,${columns.join(',')}`,
       ...['email', 'sms', 'letter'].map((t) => [t, ...columns.map((c) => body[t]![c])].join(',')),
     ]);
+  });
+
+  it('draws delivery latency per provider: the p95 of known latencies, as the bucket edge above them', async () => {
+    const [first, second] = LATENCY_DAYS;
+    await page.getByLabel('From', { exact: true }).fill(first);
+    await page.getByLabel('To', { exact: true }).fill(second);
+    await page.getByRole('button', { name: 'Show', exact: true }).click();
+    const cards = await renderedCards(first, second);
+    await expectChartsToMatchApi(cards);
+    // The known answer, from the latencies produced (not from the API): 1 s is reported as 1.037 s.
+    expect(reportedSeconds(1000)).toBe(1.037);
+    expect(cards['delivery-latency'].rendered).toEqual({
+      labels: [first, second],
+      datasets: [
+        { key: 'p95_seconds:email:ses', label: 'ses (email)', data: [null, reportedSeconds(2000)], counts: [0, 3] },
+        // Day two: the 19th fastest of 20 (nearest rank of p95) took 1 min.
+        { key: `p95_seconds:sms:${LATENCY_PROVIDER}`, label: `${LATENCY_PROVIDER} (sms)`, data: [1.037, reportedSeconds(60_000)], counts: [4, 20] },
+      ],
+    });
+    const card = page.locator('#chart-delivery-latency');
+    expect(await card.locator('.card-overlay').isHidden()).toBe(true);
+    expect(await card.locator('.card-summary').textContent()).toMatch(
+      new RegExp(`^27 delivered notifications timed across 2 providers; the slowest day's p95 was 1\\.01 min \\(${LATENCY_PROVIDER} \\(sms\\), `),
+    );
+    expect(cards['delivery-latency'].tableRows).toBe(2);
+  });
+
+  it("shows the latency report's 503 message in its panel, and draws it once the report answers", async () => {
+    const [first, second] = LATENCY_DAYS;
+    const message = 'Delivery latency is still being counted from history; try again in a few minutes';
+    const report = '**/platform-stats/delivery-latency-report?*';
+    await page.route(report, (route) => route.fulfill({ status: 503, contentType: 'application/json', headers: { 'retry-after': '60' }, body: JSON.stringify({ message, status_code: 503 }) }));
+    try {
+      await page.getByLabel('From', { exact: true }).fill(addDays(first, -1));
+      await page.getByRole('button', { name: 'Show', exact: true }).click();
+      // It was drawn before (the range of the test above): now the 503's message stands in for it.
+      await page.waitForFunction(() => document.getElementById('chart-delivery-latency')?.dataset.state === 'unavailable', null, { timeout: 20_000 });
+      const card = page.locator('#chart-delivery-latency');
+      expect(await card.locator('.card-overlay').textContent()).toBe(message);
+      expect(await card.getAttribute('data-rendered')).toBeNull();
+      expect(await card.locator('canvas').evaluate((c) => Boolean((globalThis as unknown as { Chart: { getChart(c: HTMLCanvasElement): unknown } }).Chart.getChart(c as HTMLCanvasElement)))).toBe(false);
+      // The other reports draw as usual.
+      await page.waitForFunction(() => document.getElementById('chart-volumes')?.dataset.state === 'ready', null, { timeout: 15_000 });
+    } finally {
+      await page.unroute(report);
+    }
+    // No click: the page asks again at its next poll (every 15 s) and draws the answer.
+    await page.waitForFunction(() => document.getElementById('chart-delivery-latency')?.dataset.state === 'ready', null, { timeout: 90_000 });
+    const cards = await renderedCards(addDays(first, -1), second);
+    expect(cards['delivery-latency'].rendered.labels).toEqual([first, second]);
+    expect(await page.locator('#chart-delivery-latency .card-overlay').isHidden()).toBe(true);
   });
 
   it('signs out (ending the session at the API) and in as the operator, who sees the pipeline health', async () => {

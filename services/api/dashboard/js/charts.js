@@ -2,8 +2,9 @@
 // financial year, and how its rows become a Chart.js configuration. What a chart renders is also
 // written to its card (data-rendered, JSON) and to a visually hidden table, for screen readers
 // and for the browser test.
-import { shortDay } from './dates.js';
-import { formatCount, formatMoney, formatPercent, fromMicros, toCsv, toMicros } from './format.js';
+import { longDay, shortDay } from './dates.js';
+import { formatCount, formatMoney, formatPercent, formatSeconds, fromMicros, toCsv, toMicros } from './format.js';
+import { latencyAxis, latencyLines, slowestDay } from './latency.js';
 
 const Chart = globalThis.Chart;
 
@@ -264,6 +265,64 @@ export const CHARTS = [
       };
     },
   },
+  {
+    id: 'delivery-latency',
+    title: 'Delivery latency by provider',
+    description: 'How long 95 % of delivered notifications took from creation to delivery, per London day of creation and provider (log scale). Always by day: percentiles do not add up to months.',
+    report: '/platform-stats/delivery-latency-report',
+    oneFinancialYear: false,
+    // No dayField: monthly grouping sums a month's rows, and percentiles do not add up.
+    build(rows) {
+      const shaped = latencyLines(rows);
+      const axis = latencyAxis(shaped.lines);
+      const slowest = slowestDay(shaped);
+      const delivered = rows.reduce((n, r) => n + r.delivered, 0);
+      const datasets = shaped.lines.map((line, i) => {
+        const colour = COLOURS.providers[i % COLOURS.providers.length];
+        return {
+          key: line.key, label: line.label, data: line.data, counts: line.counts, rows: line.rows,
+          borderColor: colour, backgroundColor: colour, borderWidth: 2, pointRadius: 3, spanGaps: false,
+        };
+      });
+      return {
+        type: 'line',
+        data: { labels: shaped.labels, datasets },
+        options: {
+          scales: {
+            // offset: the first and last days' points clear of the plot's edges.
+            x: { offset: true, ticks: dayTicks, grid: { display: false } },
+            y: {
+              type: 'logarithmic',
+              min: axis.min,
+              max: axis.max,
+              title: { display: true, text: 'p95 latency (log scale)' },
+              // Round durations only (1 s, 1 min, 1 h...), not the axis's powers of ten.
+              afterBuildTicks: (scale) => { scale.ticks = axis.ticks.map((value) => ({ value })); },
+              ticks: { callback: (v) => formatSeconds(v) },
+            },
+          },
+          plugins: {
+            tooltip: {
+              filter: (item) => item.parsed.y !== null && !Number.isNaN(item.parsed.y),
+              callbacks: {
+                title: (items) => (items[0] ? longDay(items[0].label) : ''),
+                label: (ctx) => `${ctx.dataset.label}: p95 ${formatSeconds(ctx.parsed.y)}`,
+                afterLabel: (ctx) => {
+                  const r = ctx.dataset.rows[ctx.dataIndex];
+                  return r ? `  ${formatCount(r.delivered)} delivered; p50 ${formatSeconds(r.p50_seconds)}, p90 ${formatSeconds(r.p90_seconds)}, p99 ${formatSeconds(r.p99_seconds)}` : '';
+                },
+              },
+            },
+          },
+        },
+        summary: slowest
+          ? `${formatCount(delivered)} delivered notifications timed across ${datasets.length} provider${datasets.length === 1 ? '' : 's'}; the slowest day's p95 was ${formatSeconds(slowest.seconds)} (${slowest.label}, ${longDay(slowest.day)}).`
+          : '',
+        tableHead: 'Day',
+        tableFormat: (_dataset, v) => (v === null ? '–' : formatSeconds(v)),
+      };
+    },
+  },
 ];
 
 /** One channel of /platform-stats split into segments that add up to its total. */
@@ -299,6 +358,7 @@ export function renderedData(chart) {
 export function fillTable(table, caption, spec) {
   const values = spec.tableValues ?? ((d) => d.data);
   const isMoney = (d) => d.key === 'sms_cost' || d.key === 'letter_cost' || d.key === 'costs' || String(d.key).startsWith('sms_cost:');
+  const format = spec.tableFormat ?? ((d, v) => (isMoney(d) ? formatMoney(v) : formatCount(v)));
   const cell = (tag, text, scope) => {
     const el = document.createElement(tag);
     el.textContent = text;
@@ -312,6 +372,6 @@ export function fillTable(table, caption, spec) {
   const body = table.createTBody();
   spec.data.labels.forEach((label, i) => {
     const row = body.insertRow();
-    row.append(cell('th', label, 'row'), ...spec.data.datasets.map((d) => cell('td', isMoney(d) ? formatMoney(values(d)[i]) : formatCount(values(d)[i]))));
+    row.append(cell('th', label, 'row'), ...spec.data.datasets.map((d) => cell('td', format(d, values(d)[i]))));
   });
 }

@@ -3,6 +3,7 @@
 const integer = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 0 });
 const pounds = new Intl.NumberFormat('en-GB', { style: 'currency', currency: 'GBP', minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const percent = new Intl.NumberFormat('en-GB', { maximumFractionDigits: 1 });
+const threeDigits = new Intl.NumberFormat('en-GB', { maximumSignificantDigits: 3 });
 const clock = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London', hour: '2-digit', minute: '2-digit', second: '2-digit' });
 const dateTime = new Intl.DateTimeFormat('en-GB', {
   timeZone: 'Europe/London',
@@ -16,6 +17,16 @@ const dateTime = new Intl.DateTimeFormat('en-GB', {
 export const formatCount = (n) => integer.format(n);
 export const formatMoney = (n) => pounds.format(n);
 export const formatPercent = (n) => `${percent.format(n)}%`;
+
+/** A duration in seconds, in the unit people read it in: "109 ms", "1.04 s", "2.5 min", "1.05 h", "3 days". */
+export function formatSeconds(s) {
+  if (s < 1) return `${threeDigits.format(s * 1000)} ms`;
+  if (s < 60) return `${threeDigits.format(s)} s`;
+  if (s < 3600) return `${threeDigits.format(s / 60)} min`;
+  if (s < 86_400) return `${threeDigits.format(s / 3600)} h`;
+  const days = s / 86_400;
+  return `${threeDigits.format(days)} ${days === 1 ? 'day' : 'days'}`;
+}
 
 /** A London wall-clock time, with the date when it is not today. */
 export function formatInstant(iso, now = new Date()) {

@@ -1,5 +1,5 @@
 // The dashboard page: sign-in, the date range, the report charts and the pipeline panel.
-import { AuthError, downloadReportCsv, getJson, saveFile } from './api.js';
+import { ApiError, AuthError, downloadReportCsv, getJson, saveFile } from './api.js';
 import { DEFAULT_CLIENT_ID, currentSession, forgetSession, signIn as startSession, signOut as endSession, webCryptoMissing } from './auth.js';
 import { CHARTS, configureChartDefaults, fillTable, renderedData } from './charts.js';
 import { PRESETS, clampToOneFinancialYear, isIsoDay, longDay, presetRange } from './dates.js';
@@ -220,33 +220,35 @@ async function loadServices(generation) {
   }
 }
 
+/** Draws one chart for the page's range; resolves to its report's X-Data-As-Of, if it was drawn. */
+async function loadChart(def, generation) {
+  const card = state.cards.get(def.id);
+  const range = chartRange(def);
+  card.dataset.state = 'loading';
+  card.setAttribute('aria-busy', 'true');
+  try {
+    const { body, dataAsOf } = await getJson(def.report, { start_date: range.start, end_date: range.end });
+    if (generation !== state.generation) return null;
+    render(def, card, body, range);
+    return dataAsOf;
+  } catch (err) {
+    if (generation !== state.generation) return null;
+    if (err instanceof AuthError) {
+      authFailed(err);
+      return null;
+    }
+    showCardError(card, err);
+    return null;
+  } finally {
+    if (generation === state.generation) card.removeAttribute('aria-busy');
+  }
+}
+
 async function loadCharts() {
   const generation = ++state.generation;
-  let latestAsOf = null;
   void loadServices(generation);
-  await Promise.all(
-    CHARTS.map(async (def) => {
-      const card = state.cards.get(def.id);
-      const range = chartRange(def);
-      card.dataset.state = 'loading';
-      card.setAttribute('aria-busy', 'true');
-      try {
-        const { body, dataAsOf } = await getJson(def.report, { start_date: range.start, end_date: range.end });
-        if (generation !== state.generation) return;
-        if (dataAsOf && (!latestAsOf || dataAsOf < latestAsOf)) latestAsOf = dataAsOf;
-        render(def, card, body, range);
-      } catch (err) {
-        if (generation !== state.generation) return;
-        if (err instanceof AuthError) {
-          authFailed(err);
-          return;
-        }
-        showCardError(card, err);
-      } finally {
-        if (generation === state.generation) card.removeAttribute('aria-busy');
-      }
-    }),
-  );
+  const asOf = await Promise.all(CHARTS.map((def) => loadChart(def, generation)));
+  const latestAsOf = asOf.reduce((oldest, a) => (a && (!oldest || a < oldest) ? a : oldest), null);
   if (generation === state.generation && latestAsOf) {
     state.dataAsOf = latestAsOf;
     $('#range-summary').textContent = `${rangeText(state.range)} Numbers include every event produced before ${formatInstant(latestAsOf)}.`;
@@ -258,13 +260,16 @@ const DATA_POLL_MS = 15_000;
 
 /**
  * Redraws the charts when the API vouches for newer data (`X-Data-As-Of` moved): the reports are
- * cached per facts version, so a poll that finds nothing new costs one cached answer.
+ * cached per facts version, so a poll that finds nothing new costs one cached answer. A report
+ * that was not ready yet (503, such as delivery latency while the rollups count history) is asked
+ * for again at each poll until it is.
  */
 async function pollDataAsOf() {
   if ($('#dashboard').hidden || !state.range || document.visibilityState !== 'visible') return;
   try {
     const { dataAsOf } = await getJson('/platform-stats', { start_date: state.range.end, end_date: state.range.end });
     if (dataAsOf && state.dataAsOf && dataAsOf !== state.dataAsOf) await loadCharts();
+    else await Promise.all(CHARTS.filter((def) => state.cards.get(def.id).dataset.state === 'unavailable').map((def) => loadChart(def, state.generation)));
   } catch (err) {
     if (err instanceof AuthError) authFailed(err);
     // Anything else: the charts keep their numbers and the next poll tries again.
@@ -315,11 +320,13 @@ function showCardError(card, err) {
   const chart = state.charts.get(card.dataset.chart);
   chart?.destroy();
   state.charts.delete(card.dataset.chart);
-  card.dataset.state = 'error';
+  // 503: the report is not ready yet, and the API says why; the page asks again at its next poll.
+  const unavailable = err instanceof ApiError && err.status === 503;
+  card.dataset.state = unavailable ? 'unavailable' : 'error';
   delete card.dataset.rendered;
   const overlay = card.querySelector('.card-overlay');
   overlay.hidden = false;
-  overlay.textContent = `Could not load this report: ${err.message}`;
+  overlay.textContent = unavailable ? err.message : `Could not load this report: ${err.message}`;
   card.querySelector('.card-summary').textContent = '';
   card.querySelector('.card-table').replaceChildren();
 }
