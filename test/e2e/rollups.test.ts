@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Consumer } from 'kafkajs';
-import { OUTPUT_TOPICS, SOURCE_TOPICS, restatementEvent, type RestatementEvent } from '@notify-stats/events';
+import { OUTPUT_TOPICS, SOURCE_TOPICS, alertEvent, restatementEvent, type AlertEvent, type RestatementEvent } from '@notify-stats/events';
 import { INGEST_GROUP_ID, applyRewind, committedOffsets, planRewind } from '@notify-stats/kafka';
 import { queryRows } from '@notify-stats/clickhouse';
 import { startTestBroker, type TestBroker } from '../support/broker.ts';
@@ -158,6 +158,79 @@ describe('restatements of final days', () => {
   });
 });
 
+// Alerts: FY 2023, a free allowance of 10 units and a spend threshold of £0.05; SMS at £0.02 from
+// 1 April 2023. 9 units on 10 May (90 %), 2 on 11 May (11: 1 unit charged, £0.02), 3 on 12 May
+// (£0.08 spent). Figures by hand.
+const ALERTED = '30000000-0000-4000-8000-000000000001';
+const receivedAlerts: AlertEvent[] = [];
+let alertConsumer: Consumer | undefined;
+afterAll(async () => {
+  await alertConsumer?.disconnect();
+});
+const alerted = (day: string, units: number) =>
+  sms({ service_id: ALERTED, billable_units: units, created_at: `${day}T10:00:00Z`, updated_at: `${day}T10:00:02Z` });
+const alertsOf = () => receivedAlerts.filter((e) => e.service_id === ALERTED).map((e) => [e.threshold, e.kind, e.crossed_on]);
+const untilAlerts = (n: number) => waitFor(`${n} alerts`, async () => receivedAlerts.filter((e) => e.service_id === ALERTED).length >= n);
+/** The alerts published after `act`, which must publish at least one. */
+async function alertsAfter(act: () => Promise<unknown>) {
+  const before = alertsOf().length;
+  await act();
+  await untilAlerts(before + 1);
+  return alertsOf().slice(before);
+}
+
+describe('allowance and spend alerts', () => {
+  const SERVICE = ALERTED;
+  const received = receivedAlerts;
+  const on = alerted;
+  const until = untilAlerts;
+  const first = [on('2023-05-10', 3), on('2023-05-10', 3), on('2023-05-10', 3), on('2023-05-11', 2)];
+  const spender = on('2023-05-12', 3);
+
+  it('publishes each threshold crossed once, duplicates or not', async () => {
+    await send(TOPICS.referenceData, [
+      referenceMessage('sms_rate:2023-04-01T00:00:00+01:00', { type: 'sms_rate', valid_from: '2023-04-01T00:00:00+01:00', rate: '0.02' }),
+      referenceMessage(`annual_billing:${SERVICE}:2023`, { type: 'annual_billing', service_id: SERVICE, financial_year_start: 2023, free_sms_fragment_limit: 10 }),
+      referenceMessage(`spend_threshold:${SERVICE}:2023`, { type: 'spend_threshold', service_id: SERVICE, financial_year_start: 2023, amount: '0.05' }),
+    ]);
+    await send(TOPICS.notificationStatus, [...first, spender].map(statusMessage));
+    await send(TOPICS.notificationStatus, [...first, spender].map(statusMessage));
+    await waitFor('the alerts topic', async () => (await p.admin.listTopics()).includes(OUTPUT_TOPICS.alerts));
+    const consumer = (alertConsumer = p.kafka.consumer({ groupId: `alerts-test-${crypto.randomUUID()}` }));
+    await consumer.connect();
+    await consumer.subscribe({ topic: OUTPUT_TOPICS.alerts, fromBeginning: true });
+    await consumer.run({ eachMessage: async ({ message }) => void received.push(alertEvent.parse(JSON.parse(String(message.value)))) });
+    await until(3);
+    expect(alertsOf().sort()).toEqual([
+      ['allowance_100', 'crossed', '2023-05-11'],
+      ['allowance_80', 'crossed', '2023-05-10'],
+      ['spend:0.05', 'crossed', '2023-05-12'],
+    ]);
+    const spend = received.find((e) => e.threshold === 'spend:0.05');
+    expect(spend?.figures).toEqual({ free_allowance: 10, chargeable_units: 14, spend: '0.08', spend_threshold: '0.05' });
+  });
+
+  it('does not publish again an alert that went out before the process could record it, and retracts a crossing a late correction takes back', async () => {
+    // As a process stopped between publishing the 80 % alert and recording it leaves the log.
+    await p.ch.client.command({
+      query: `ALTER TABLE alert_log DELETE WHERE service_id = {s: UUID} AND threshold = 'allowance_80' AND phase = 'published' SETTINGS mutations_sync = 2`,
+      query_params: { s: SERVICE },
+    });
+    // The 12 May SMS was not sent after all: 11 units, £0.02 spent.
+    const failed = { ...spender, event_id: crypto.randomUUID(), status: 'technical-failure', updated_at: '2023-05-13T09:00:00Z' };
+    await send(TOPICS.notificationStatus, [statusMessage(failed)]);
+    await until(4);
+    expect(alertsOf()[3]).toEqual(['spend:0.05', 'retracted', '2023-05-12']);
+    const logged = await queryRows<{ phase: string }>(
+      p.ch.client,
+      `SELECT argMax(phase, at) AS phase FROM alert_log WHERE service_id = {s: UUID} AND threshold = 'allowance_80' GROUP BY seq`,
+      { s: SERVICE },
+    );
+    expect(logged).toEqual([{ phase: 'published' }]);
+    expect(alertsOf().filter(([t]) => t === 'allowance_80')).toHaveLength(1);
+  });
+});
+
 describe('rebuilds', () => {
   it('never shows a reader half a day while the day is rebuilt again and again', async () => {
     const day = '2024-07-01';
@@ -206,5 +279,8 @@ describe('rebuilds', () => {
     // Everything replayed is marked dirty again; wait until the rebuilds caught up with it.
     await p.waitForFacts(Date.now());
     expect(await dumpFacts(p.ch.client)).toEqual(before);
+    // No alert again: a change after the replay is checked with or after it, and it alone is published.
+    const alerts = await alertsAfter(() => send(TOPICS.notificationStatus, [statusMessage(alerted('2023-05-14', 3))]));
+    expect(alerts).toEqual([['spend:0.05', 'crossed', '2023-05-14']]);
   });
 });

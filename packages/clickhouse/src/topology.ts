@@ -72,6 +72,7 @@ export const PLACEMENT: Readonly<Record<string, Placement>> = {
   ref_sms_rates: { kind: 'replicated', why: 'reference data, joined locally by the billing rollup' },
   ref_letter_rates: { kind: 'replicated', why: 'reference data, joined locally by the billing and despatch rollups' },
   ref_api_keys: { kind: 'replicated', why: 'reference data, read locally by the api' },
+  ref_spend_thresholds: { kind: 'replicated', why: 'reference data, read locally by the alert checks' },
   fact_notification_status: { kind: 'replicated', why: 'a cycle writes one part, deduplicated by token on every replica; reports read locally' },
   fact_billing: { kind: 'replicated', why: 'a cycle writes one part, deduplicated by token on every replica; reports read locally' },
   fact_letter_despatch: { kind: 'replicated', why: 'a cycle writes one part, deduplicated by token on every replica; reports read locally' },
@@ -98,6 +99,7 @@ export const PLACEMENT: Readonly<Record<string, Placement>> = {
   day_builds: { kind: 'replicated', why: 'bookkeeping: small, read by rollups and api' },
   pipeline_state: { kind: 'replicated', why: 'bookkeeping: small' },
   restatement_baselines: { kind: 'replicated', why: 'bookkeeping: one row per final day, read by the runner' },
+  alert_log: { kind: 'replicated', why: 'bookkeeping: the alerts published, read by the runner' },
   schema_migrations: { kind: 'replicated', why: 'migrate() records each migration once for the whole cluster' },
 };
 

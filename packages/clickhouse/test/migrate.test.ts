@@ -13,8 +13,9 @@ import { LETTER_EVENT_ROW } from './rows.ts';
 const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/', import.meta.url));
 
 // Written by hand from migrations/*.sql.
-const MIGRATION_NAMES = ['0001_raw_layer', '0002_reference_data', '0003_facts', '0004_pipeline_state', '0005_incremental_rollups', '0006_monthly_facts', '0007_delivery_latency', '0008_restatements'];
+const MIGRATION_NAMES = ['0001_raw_layer', '0002_reference_data', '0003_facts', '0004_pipeline_state', '0005_incremental_rollups', '0006_monthly_facts', '0007_delivery_latency', '0008_restatements', '0009_alerts'];
 const EXPECTED_TABLES = [
+  'alert_log',
   'counted_despatches',
   'counted_notifications',
   'day_builds',
@@ -43,6 +44,7 @@ const EXPECTED_TABLES = [
   'ref_organisations',
   'ref_services',
   'ref_sms_rates',
+  'ref_spend_thresholds',
   'restatement_baselines',
   'rollup_cycles',
   'rollup_staged_billing',
@@ -88,9 +90,9 @@ describe('loadMigrations', () => {
   it('finds the numbered files in order with their statements and checksums', () => {
     const ms = loadMigrations();
     expect(ms.map((m) => m.name)).toEqual(MIGRATION_NAMES);
-    expect(ms.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(ms.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     // Statement counts per file, counted by hand.
-    expect(ms.map((m) => m.statements.length)).toEqual([5, 6, 3, 3, 18, 4, 7, 1]);
+    expect(ms.map((m) => m.statements.length)).toEqual([5, 6, 3, 3, 18, 4, 7, 1, 2]);
     for (const m of ms) {
       const sql = readFileSync(path.join(MIGRATIONS_DIR, `${m.name}.sql`), 'utf8');
       expect(m.checksum).toBe(createHash('sha256').update(sql).digest('hex'));
@@ -122,6 +124,7 @@ describe('migrate on a fresh engine', () => {
       [6, '0006_monthly_facts'],
       [7, '0007_delivery_latency'],
       [8, '0008_restatements'],
+      [9, '0009_alerts'],
     ]);
     const files = loadMigrations();
     expect(rows.map((r) => r.checksum)).toEqual(files.map((m) => m.checksum));
@@ -133,7 +136,7 @@ describe('migrate on a fresh engine', () => {
     expect(result).toEqual({ applied: [], skipped: MIGRATION_NAMES });
     expect(await schema()).toEqual(before);
     // No second record of any migration.
-    expect(await recorded()).toHaveLength(8);
+    expect(await recorded()).toHaveLength(9);
   });
 
   it('every statement of every migration can run again directly (idempotent DDL)', async () => {
@@ -144,7 +147,7 @@ describe('migrate on a fresh engine', () => {
       }
     }
     expect(await schema()).toEqual(before);
-    expect(await recorded()).toHaveLength(8);
+    expect(await recorded()).toHaveLength(9);
   });
 
   it('the tables accept rows after migrating (the materialized view feeds letter_events)', async () => {
@@ -166,8 +169,8 @@ describe('migrate on a fresh engine', () => {
     const tampered: Migration[] = [
       ...files.map((m) => (m.version === 2 ? { ...m, checksum: `tampered-${m.checksum}` } : m)),
       {
-        version: 9,
-        name: '0009_should_not_run',
+        version: 10,
+        name: '0010_should_not_run',
         statements: ['CREATE TABLE IF NOT EXISTS should_not_exist (x UInt8) ENGINE = MergeTree ORDER BY x'],
         checksum: 'c5',
       },
@@ -179,7 +182,7 @@ describe('migrate on a fresh engine', () => {
     await expect(migrate(ch.client, tampered)).rejects.toThrow(/0002_reference_data/);
     await expect(migrate(ch.client, tampered)).rejects.toThrow(/changed/);
     expect(await schema()).toEqual(before);
-    expect(await recorded()).toHaveLength(8);
+    expect(await recorded()).toHaveLength(9);
   });
 
   it('a changed statement list with a changed checksum is refused too', async () => {
@@ -202,36 +205,36 @@ describe('migrate on a fresh engine', () => {
     const next: Migration[] = [
       ...loadMigrations(),
       {
-        version: 9,
-        name: '0009_extra',
+        version: 10,
+        name: '0010_extra',
         statements: [
           'CREATE TABLE IF NOT EXISTS extra_a (x UInt8) ENGINE = MergeTree ORDER BY x',
           'CREATE TABLE IF NOT EXISTS extra_b (y String) ENGINE = MergeTree ORDER BY y',
         ],
-        checksum: 'checksum-of-0009',
+        checksum: 'checksum-of-0010',
       },
     ];
-    expect(await migrate(ch.client, next)).toEqual({ applied: ['0009_extra'], skipped: MIGRATION_NAMES });
-    expect(await migrate(ch.client, next)).toEqual({ applied: [], skipped: [...MIGRATION_NAMES, '0009_extra'] });
+    expect(await migrate(ch.client, next)).toEqual({ applied: ['0010_extra'], skipped: MIGRATION_NAMES });
+    expect(await migrate(ch.client, next)).toEqual({ applied: [], skipped: [...MIGRATION_NAMES, '0010_extra'] });
     const names = (await schema()).map((t) => t.name);
     expect(names).toEqual([...EXPECTED_TABLES, 'extra_a', 'extra_b'].sort());
-    expect((await recorded()).map((r) => [Number(r.version), r.name, r.checksum])).toContainEqual([9, '0009_extra', 'checksum-of-0009']);
+    expect((await recorded()).map((r) => [Number(r.version), r.name, r.checksum])).toContainEqual([10, '0010_extra', 'checksum-of-0010']);
   });
 
   it('a migration interrupted half-way is simply run again', async () => {
     const half: Migration = {
-      version: 10,
-      name: '0010_half',
+      version: 11,
+      name: '0011_half',
       statements: [
         'CREATE TABLE IF NOT EXISTS half_a (x UInt8) ENGINE = MergeTree ORDER BY x',
         'CREATE TABLE IF NOT EXISTS half_b (x UInt8) ENGINE = MergeTree ORDER BY x',
       ],
-      checksum: 'checksum-of-0010',
+      checksum: 'checksum-of-0011',
     };
     // The first statement ran, then the process died before the migration was recorded.
     await ch.client.command({ query: half.statements[0] as string });
     const result = await migrate(ch.client, [...loadMigrations(), half]);
-    expect(result.applied).toEqual(['0010_half']);
+    expect(result.applied).toEqual(['0011_half']);
     const names = (await schema()).map((t) => t.name);
     expect(names).toContain('half_a');
     expect(names).toContain('half_b');

@@ -77,6 +77,8 @@ const ENGINES: Record<string, string> = {
   day_builds: `ReplicatedReplacingMergeTree(${all_('day_builds')}, started_at)`,
   pipeline_state: `ReplicatedReplacingMergeTree(${all_('pipeline_state')}, updated_at)`,
   restatement_baselines: `ReplicatedReplacingMergeTree(${all_('restatement_baselines')}, checked_at)`,
+  ref_spend_thresholds: `ReplicatedReplacingMergeTree(${all_('ref_spend_thresholds')}, version, is_deleted)`,
+  alert_log: `ReplicatedReplacingMergeTree(${all_('alert_log')}, at)`,
 };
 const TABLES = Object.keys(ENGINES);
 
@@ -132,8 +134,8 @@ describe('placement', () => {
 
 describe('cluster rendering of every migration statement', () => {
   it('gives a local table per statement, plus a Distributed table per sharded table', () => {
-    expect(statements).toHaveLength(40);
-    expect(all).toHaveLength(40 + Object.keys(SHARD_KEYS).length);
+    expect(statements).toHaveLength(42);
+    expect(all).toHaveLength(42 + Object.keys(SHARD_KEYS).length);
     expect([...byName.keys()].sort()).toEqual(
       [...TABLES.map((t) => (t in SHARD_KEYS ? `${t}_local` : t)), ...Object.keys(SHARD_KEYS), ...VIEWS].sort(),
     );

@@ -5,6 +5,7 @@ import { inboundSmsEvent, type InboundSmsEvent } from './inbound-event.ts';
 import { TIMESTAMP_RANGE, inTimestampRange } from './fields.ts';
 import {
   rateKeyInstant,
+  REFERENCE_TYPES,
   referenceRecord,
   referenceTypeOfKey,
   type ReferenceRecord,
@@ -43,7 +44,7 @@ export function decodeMessage(topic: SourceTopic, key: Bytes, value: Bytes): Dec
   if (topic === TOPICS.referenceData) {
     const type = keyText === null ? null : referenceTypeOfKey(keyText);
     if (keyText === null || type === null) {
-      return invalid(`key must be <type>:<id> with a type of organisation, service, annual_billing, sms_rate, letter_rate, api_key (got ${JSON.stringify(keyText)})`);
+      return invalid(`key must be <type>:<id> with a type of ${REFERENCE_TYPES.join(', ')} (got ${JSON.stringify(keyText)})`);
     }
     const keyProblem = checkReferenceKey(type, keyText);
     if (keyProblem) return invalid(keyProblem);
@@ -102,9 +103,10 @@ function checkReferenceKey(type: ReferenceType, key: string): string | null {
     case 'api_key':
       return parts.length === 2 && UUID.test(parts[1] ?? '') ? null : `key must be ${type}:<uuid>`;
     case 'annual_billing':
+    case 'spend_threshold':
       return parts.length === 3 && UUID.test(parts[1] ?? '') && /^\d{4}$/.test(parts[2] ?? '')
         ? null
-        : 'key must be annual_billing:<service_id>:<financial_year_start>';
+        : `key must be ${type}:<service_id>:<financial_year_start>`;
     case 'sms_rate':
     case 'letter_rate': {
       if (key.length <= type.length + 1) return `key must be ${type}:<...>`;

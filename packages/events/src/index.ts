@@ -8,3 +8,4 @@ export * from './inbound-event.ts';
 export * from './reference-event.ts';
 export { decodeMessage, formatIssues, MAX_MESSAGE_BYTES, type Decoded } from './decode.ts';
 export * from './restatement-event.ts';
+export * from './alert-event.ts';

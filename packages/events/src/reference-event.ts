@@ -34,6 +34,18 @@ export const annualBillingRecord = z.object({
   free_sms_fragment_limit: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
 });
 
+/**
+ * A spend threshold a service has set for a financial year (docs/alerts.md; beyond the contract):
+ * when its spend in that year (SMS beyond the free allowance plus letters) reaches `amount`, one
+ * alert is published. Key `spend_threshold:<service_id>:<financial_year_start>`.
+ */
+export const spendThresholdRecord = z.object({
+  type: z.literal('spend_threshold'),
+  service_id: uuid,
+  financial_year_start: z.number().int().min(2000).max(2099),
+  amount: money,
+});
+
 export const smsRateRecord = z.object({
   type: z.literal('sms_rate'),
   valid_from: timestamp,
@@ -73,6 +85,7 @@ export const referenceRecord = z.discriminatedUnion('type', [
   organisationRecord,
   serviceRecord,
   annualBillingRecord,
+  spendThresholdRecord,
   smsRateRecord,
   letterRateRecord,
   apiKeyRecord,
@@ -83,6 +96,7 @@ export const REFERENCE_TYPES: readonly ReferenceType[] = [
   'organisation',
   'service',
   'annual_billing',
+  'spend_threshold',
   'sms_rate',
   'letter_rate',
   'api_key',

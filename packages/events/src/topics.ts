@@ -11,10 +11,11 @@ export const SOURCE_TOPICS: readonly SourceTopic[] = Object.values(TOPICS);
 
 /**
  * Topics this pipeline writes for the platform to consume (issue 22), never read back by it:
- * restatements of final days (restatement-event.ts).
+ * restatements of final days (restatement-event.ts), allowance and spend alerts (alert-event.ts).
  */
 export const OUTPUT_TOPICS = {
   restatements: 'notify.stats-restatements.v1',
+  alerts: 'notify.stats-alerts.v1',
 } as const;
 
 export const dlqTopicOf = (topic: string) => `${topic}.dlq`;

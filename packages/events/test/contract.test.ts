@@ -111,6 +111,12 @@ const SUBJECTS = {
     kind: 'reference',
     base: () => ({ type: 'annual_billing', service_id: U3, financial_year_start: 2024, free_sms_fragment_limit: 150000 }),
   },
+  spend_threshold: {
+    topic: TOPICS.referenceData,
+    key: `spend_threshold:${U3}:2024`,
+    kind: 'reference',
+    base: () => ({ type: 'spend_threshold', service_id: U3, financial_year_start: 2024, amount: '250.50' }),
+  },
   sms_rate: {
     topic: TOPICS.referenceData,
     key: 'sms_rate:2024-04-01T00:00:00Z',
@@ -139,7 +145,7 @@ const SUBJECTS = {
 } satisfies Record<string, Subject>;
 
 type SubjectName = keyof typeof SUBJECTS;
-const REFERENCE_SUBJECTS = ['organisation', 'service', 'annual_billing', 'sms_rate', 'letter_rate', 'api_key'] as const;
+const REFERENCE_SUBJECTS = ['organisation', 'service', 'annual_billing', 'spend_threshold', 'sms_rate', 'letter_rate', 'api_key'] as const;
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
@@ -250,6 +256,10 @@ describe('required fields: a message without one is invalid and the reason names
     ['annual_billing', 'service_id'],
     ['annual_billing', 'financial_year_start'],
     ['annual_billing', 'free_sms_fragment_limit'],
+    ['spend_threshold', 'type'],
+    ['spend_threshold', 'service_id'],
+    ['spend_threshold', 'financial_year_start'],
+    ['spend_threshold', 'amount'],
     ['sms_rate', 'type'],
     ['sms_rate', 'valid_from'],
     ['sms_rate', 'rate'],

@@ -74,6 +74,11 @@ export function processBatch(
     out.reference.set(type, rows);
   };
 
+  // A free allowance or spend threshold changed: the alerts of its financial year are checked again
+  // (key <type>:<service_id>:<financial_year_start>, checked by decodeMessage).
+  const markThresholds = (type: ReferenceType, key: string) => {
+    if (type === 'annual_billing' || type === 'spend_threshold') mark('alert_thresholds', `${key.split(':')[2]}-04-01`);
+  };
   const deadLetter = (message: IncomingMessage, reason: string) => out.deadLetters.push(deadLetterOf(message, reason, topic, partition, now()));
 
   for (const message of messages) {
@@ -115,6 +120,7 @@ export function processBatch(
           const keyed = rateKeyInstant(r.type, decoded.key);
           mark(r.type, londonDayOf(Math.min(from, keyed ?? from)));
         }
+        markThresholds(decoded.type, decoded.key);
         addReference(decoded.type, row);
         return;
       }
@@ -123,6 +129,7 @@ export function processBatch(
           const keyed = rateKeyInstant(decoded.type, decoded.key);
           mark(decoded.type, keyed === null ? EARLIEST_DAY : londonDayOf(keyed));
         }
+        markThresholds(decoded.type, decoded.key);
         addReference(decoded.type, deletedReferenceRow(decoded.key, message.offset));
         return;
       }

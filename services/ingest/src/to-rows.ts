@@ -65,6 +65,8 @@ export function referenceRow(key: string, record: ReferenceRecord, version: stri
         financial_year_start: Number(keyParts[2]),
         free_sms_fragment_limit: record.free_sms_fragment_limit,
       };
+    case 'spend_threshold':
+      return { ...base, service_id: keyParts[1], financial_year_start: Number(keyParts[2]), amount: record.amount };
     case 'sms_rate':
       return { ...base, valid_from: record.valid_from.iso, rate: record.rate };
     case 'letter_rate':

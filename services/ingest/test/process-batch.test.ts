@@ -422,8 +422,8 @@ describe('reference data batch', () => {
     ]);
   });
 
-  it('rate marks carry the London day of valid_from / start_date, de-duplicated', () => {
-    expect(markKeys(out.dirty)).toEqual(['letter_rate|2024-10-27', 'sms_rate|2024-04-01', 'sms_rate|2024-06-01']);
+  it('rate marks carry the London day of valid_from / start_date, de-duplicated; an allowance marks its financial year for the alerts', () => {
+    expect(markKeys(out.dirty)).toEqual(['alert_thresholds|2024-04-01', 'letter_rate|2024-10-27', 'sms_rate|2024-04-01', 'sms_rate|2024-06-01']);
   });
 
   it('no other tables are written', () => {

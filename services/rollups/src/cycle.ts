@@ -63,6 +63,8 @@ export interface CycleResult {
   changed: number;
   /** The days whose facts it moved (known when it staged them; empty for a cycle a crash left staged). */
   days: string[];
+  /** The services whose billing facts it moved (likewise). */
+  services: string[];
 }
 
 /**
@@ -116,15 +118,17 @@ export function priceDays(days: readonly string[]): { days: string[]; midnights:
 
 const FACT_KINDS = Object.keys(FACT_TABLES) as FactKind[];
 
-/** How many fact rows a cycle staged, and on which days (one query: it runs every cycle). */
-async function countStaged(client: ClickHouseClient, cycle: number): Promise<{ changed: number; days: string[] }> {
-  const staged = FACT_KINDS.map((k) => `SELECT day FROM ${FACT_TABLES[k].staged} WHERE cycle = {cycle: UInt64}`).join(' UNION ALL ');
-  const [row] = await queryRows<{ n: number; days: string[] }>(
+type Staged = Pick<CycleResult, 'changed' | 'days' | 'services'>;
+
+/** How many fact rows a cycle staged, on which days and for which services' billing (one query: it runs every cycle). */
+async function countStaged(client: ClickHouseClient, cycle: number): Promise<Staged> {
+  const staged = FACT_KINDS.map((k) => `SELECT day, ${k === 'billing' ? 'toString(service_id)' : "''"} AS service FROM ${FACT_TABLES[k].staged} WHERE cycle = {cycle: UInt64}`).join(' UNION ALL ');
+  const [row] = await queryRows<{ n: number; days: string[]; services: string[] }>(
     client,
-    `SELECT count() AS n, arraySort(groupUniqArray(toString(day))) AS days FROM (${staged})`,
+    `SELECT count() AS n, arraySort(groupUniqArray(toString(day))) AS days, arraySort(groupUniqArrayIf(service, service != '')) AS services FROM (${staged})`,
     { cycle },
   );
-  return { changed: Number(row?.n ?? 0), days: row?.days ?? [] };
+  return { changed: Number(row?.n ?? 0), days: row?.days ?? [], services: row?.services ?? [] };
 }
 
 /**
@@ -150,7 +154,7 @@ export async function clearStaged(ctx: CycleContext, from: number, to = from): P
  * before it is recorded staged is simply staged again: the runner's recovery drops the partial
  * rows of the cycle after the last one recorded before it stages (runner.ts).
  */
-async function stage(ctx: CycleContext, cycle: number, plan: CyclePlan): Promise<{ changed: number; days: string[] }> {
+async function stage(ctx: CycleContext, cycle: number, plan: CyclePlan): Promise<Staged> {
   if (plan.kind === 'correct') {
     const params = { day: plan.day, ...priceDays([plan.day]) };
     await step(ctx, cycle, 'stage-status', stageFactsSql('status', `${statusContributionSql(COUNTED_ON_DAY)} UNION ALL ${negatedFactsOfDay('status')}`), params);
@@ -190,12 +194,12 @@ export async function applyStaged(ctx: CycleContext, record: CycleRecord): Promi
   await rollupMetrics.timed('record-done', () => recordCycle(ctx.client, { ...record, phase: 'done' }));
   await ctx.hooks?.afterStep?.('record-done', cycle);
   if (cycle % CLEAR_EVERY === 0) await clearStaged(ctx, cycle - CLEAR_EVERY + 1, cycle);
-  return { cycle, kind: record.kind, changed: record.changed, days: [] };
+  return { cycle, kind: record.kind, changed: record.changed, days: [], services: [] };
 }
 
 /** Stages, records and applies one cycle. */
 export async function runCycle(ctx: CycleContext, cycle: number, plan: CyclePlan): Promise<CycleResult> {
-  const { changed, days } = await stage(ctx, cycle, plan);
+  const { changed, days, services } = await stage(ctx, cycle, plan);
   const record: CycleRecord = {
     cycle,
     phase: 'staged',
@@ -207,5 +211,5 @@ export async function runCycle(ctx: CycleContext, cycle: number, plan: CyclePlan
   };
   await rollupMetrics.timed('record-staged', () => recordCycle(ctx.client, record));
   await ctx.hooks?.afterStep?.('record-staged', cycle);
-  return { ...(await applyStaged(ctx, record)), days };
+  return { ...(await applyStaged(ctx, record)), days, services };
 }

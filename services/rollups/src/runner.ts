@@ -1,4 +1,5 @@
-import { lastCycle, markFilled, queryRows, type ClickHouseClient } from '@notify-stats/clickhouse';
+import { lastCycle, markFilled, pendingDays, queryRows, recordBuilds, serverNow, type ClickHouseClient } from '@notify-stats/clickhouse';
+import { financialYearOf } from '@notify-stats/london';
 import type { RestatementReason } from '@notify-stats/events';
 import type { Logger } from '@notify-stats/runtime';
 import { CLEAR_EVERY, applyStaged, clearStaged, runCycle, type CycleHooks, type CyclePlan, type CycleResult } from './cycle.ts';
@@ -7,6 +8,7 @@ import { rollupMetrics } from './metrics.ts';
 import { changeLogEnds, nextWindow, positionsFromJson, positionsToJson, type Positions } from './positions.ts';
 import { repricePending } from './reprice.ts';
 import { checkRestatements, recheckDays, type RestatementOptions } from './restatements.ts';
+import { checkAlerts, subjectsOfYears, yearsWithThresholds, type AlertOptions, type AlertSubject } from './alerts.ts';
 import { daysAwaitingLatency } from './latency-fill.ts';
 import { fillMonthsOnce, reconcileMonths } from './months.ts';
 import { planDay, slicePlan, type RepairOptions, type RepairTask } from './repair.ts';
@@ -21,6 +23,8 @@ export interface RunnerOptions {
   lease?: RollupLease | null;
   /** Publish restatements of final days (restatements.ts); none without. */
   restatements?: RestatementOptions;
+  /** Publish allowance and spend alerts (alerts.ts); none without. */
+  alerts?: AlertOptions;
 }
 
 export interface RunOnceResult {
@@ -65,6 +69,10 @@ export class RollupRunner {
   /** Days whose facts moved since the last restatement check, and why. */
   private readonly touched = new Map<string, RestatementReason | null>();
   private lastRestatementCheck = Number.NEGATIVE_INFINITY;
+  /** Services and years whose alerts may have moved since the last check; years whose every service's may have. */
+  private readonly alertSubjects = new Map<string, AlertSubject>();
+  private readonly alertYears = new Set<number>();
+  private lastAlertCheck = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly client: ClickHouseClient,
@@ -135,11 +143,43 @@ export class RollupRunner {
     if (await fillMonthsOnce(this.client)) this.logger.info('filled the monthly sums from the daily facts');
     await this.fillLatency();
     // A change applied just before a stop was never checked: the recent final days are, now.
+    // Alerts: every year with a threshold, which also finishes an alert a stop left unconfirmed.
+    if (this.opts.alerts) for (const year of await yearsWithThresholds(this.client)) this.alertYears.add(year);
     const restatements = this.opts.restatements;
     if (restatements) {
       const days = new Map(recheckDays(restatements).map((d) => [d, null]));
       await rollupMetrics.timed('restatements', () => checkRestatements(this.client, days, restatements, { withBaselineOnly: true }));
     }
+  }
+
+  private touchAlerts(c: CycleResult): void {
+    if (!this.opts.alerts) return;
+    const years = new Set(c.days.map(financialYearOf));
+    for (const serviceId of c.services) for (const year of years) this.alertSubjects.set(`${serviceId}|${year}`, { serviceId, year });
+  }
+
+  /**
+   * Checks the alerts of the services noted, of every service in the years noted, and of the years
+   * whose thresholds changed (the ingest's `alert_thresholds` marks), at most every `checkEveryMs`.
+   */
+  private async checkAlerts(): Promise<void> {
+    const opts = this.opts.alerts;
+    if (!opts || performance.now() - this.lastAlertCheck < (opts.checkEveryMs ?? 10_000)) return;
+    await rollupMetrics.timed('alerts', async () => {
+      const marks = (await pendingDays(this.client)).filter((m) => m.scope === 'alert_thresholds');
+      const startedAt = await serverNow(this.client);
+      const years = new Set([...this.alertYears, ...marks.map((m) => financialYearOf(m.day))]);
+      const subjects = [...this.alertSubjects.values(), ...(await subjectsOfYears(this.client, [...years]))];
+      const events = await checkAlerts(this.client, subjects, opts);
+      if (marks.length > 0) {
+        const finishedAt = await serverNow(this.client);
+        await recordBuilds(this.client, marks.map((m) => ({ scope: m.scope, day: m.day, started_at: startedAt, finished_at: finishedAt, rows: 0, duration_ms: 0 })));
+      }
+      this.alertSubjects.clear();
+      this.alertYears.clear();
+      this.lastAlertCheck = performance.now();
+      if (events.length > 0) this.logger.info({ alerts: events.map((e) => `${e.service_id} ${e.financial_year} ${e.threshold} ${e.kind}`) }, 'published alerts');
+    });
   }
 
   /** Notes days whose facts moved, and why (the first reason noted for a day is kept). */
@@ -211,6 +251,7 @@ export class RollupRunner {
     if (!this.processed) await this.recover();
     const repriced = await rollupMetrics.timed('reprice', () => repricePending(this.client));
     this.touch(repriced.days, 'late_rate');
+    for (const day of repriced.days) this.alertYears.add(financialYearOf(day));
     const committed = given ?? (await (this.opts.committed ?? (() => changeLogEnds(this.client)))());
     const cap = this.opts.windowCap ?? 200_000;
     const window = nextWindow(this.processed ?? new Map(), committed, cap);
@@ -232,6 +273,8 @@ export class RollupRunner {
     const capped = [...window.to].some(([tp, to]) => (committed.get(tp) ?? 0) > to);
     for (const c of cycles) this.touch(c.days, c.kind === 'window' ? 'late_event' : 'repair');
     await this.checkTouched();
+    for (const c of cycles) this.touchAlerts(c);
+    await this.checkAlerts();
     return { cycles, repriced: repriced.marks, windowSize: window.size, capped, repairsLeft: this.queue.length };
   }
 

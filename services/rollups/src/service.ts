@@ -10,7 +10,7 @@ import {
   type CycleRecord,
   type DayBuild,
 } from '@notify-stats/clickhouse';
-import { SOURCE_TOPICS } from '@notify-stats/events';
+import { OUTPUT_TOPICS, SOURCE_TOPICS, type AlertEvent, type RestatementEvent } from '@notify-stats/events';
 import { INGEST_GROUP_ID, committedOffsets, endOffsets } from '@notify-stats/kafka';
 import { addDays, daysInRange, todayInLondon } from '@notify-stats/london';
 import { sleep, type Logger } from '@notify-stats/runtime';
@@ -21,7 +21,7 @@ import type { RepairOptions } from './repair.ts';
 import { rollupMetrics } from './metrics.ts';
 import type { CycleOutcome } from './observability.ts';
 import { WINDOW_TOPICS, type Positions } from './positions.ts';
-import { RestatementPublisher } from './restatement-publisher.ts';
+import { OutputPublisher } from './output-publisher.ts';
 import { RollupRunner } from './runner.ts';
 
 export interface RollupsOptions {
@@ -58,10 +58,12 @@ export async function startRollups(opts: RollupsOptions): Promise<RollupsHandle>
   const groupId = opts.groupId ?? INGEST_GROUP_ID;
   const admin = kafka.admin();
   await admin.connect();
-  const publisher = new RestatementPublisher(kafka, admin);
+  const restatements = new OutputPublisher<RestatementEvent>(kafka, admin, OUTPUT_TOPICS.restatements, (e) => e.day, (e) => e.restatement_id);
+  const alerts = new OutputPublisher<AlertEvent>(kafka, admin, OUTPUT_TOPICS.alerts, (e) => e.service_id, (e) => e.alert_id);
   const runner = new RollupRunner(clickhouse, logger, {
     ...(opts.lease !== undefined && { lease: opts.lease }),
-    restatements: { ageDays: opts.restatementAgeDays ?? 2, publish: publisher.publish },
+    restatements: { ageDays: opts.restatementAgeDays ?? 2, publish: restatements.publish },
+    alerts: { publish: alerts.publish, published: alerts.published },
   });
   const progress = new IngestProgress(() => endOffsets(admin, SOURCE_TOPICS));
 
@@ -133,7 +135,8 @@ export async function startRollups(opts: RollupsOptions): Promise<RollupsHandle>
       safety?.stop();
       await loop;
       await runner.release().catch((err: unknown) => logger.warn({ err }, 'could not release the rollup lease'));
-      await publisher.stop();
+      await restatements.stop();
+      await alerts.stop();
       await admin.disconnect();
       logger.info('rollups stopped');
     },

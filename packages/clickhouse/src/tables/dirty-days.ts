@@ -7,8 +7,9 @@ import { queryRows } from '../client.ts';
  * - `despatch`: despatch facts of a despatch day;
  * - `letters`: letters created that day changed, so their despatch days must be rebuilt;
  * - `sms_rate` / `letter_rate`: prices from that day on changed.
+ * - `alert_thresholds`: a free allowance or spend threshold of the financial year starting that day changed (alerts).
  */
-export const DIRTY_SCOPES = ['day', 'despatch', 'letters', 'sms_rate', 'letter_rate'] as const;
+export const DIRTY_SCOPES = ['day', 'despatch', 'letters', 'sms_rate', 'letter_rate', 'alert_thresholds'] as const;
 export type DirtyScope = (typeof DIRTY_SCOPES)[number];
 
 export interface DirtyMark {

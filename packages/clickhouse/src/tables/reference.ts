@@ -36,6 +36,15 @@ export const REF_ANNUAL_BILLING = defineTable('ref_annual_billing', {
   ...tail,
 });
 
+/** Spend thresholds services set per financial year (migration 0009, docs/alerts.md). */
+export const REF_SPEND_THRESHOLDS = defineTable('ref_spend_thresholds', {
+  ...base,
+  service_id: col.uuid(),
+  financial_year_start: col.uint16(),
+  amount: col.money(),
+  ...tail,
+});
+
 export const REF_SMS_RATES = defineTable('ref_sms_rates', { ...base, valid_from: col.timestamp(), rate: col.money(), ...tail });
 
 export const REF_LETTER_RATES = defineTable('ref_letter_rates', {
@@ -62,6 +71,7 @@ export const REFERENCE = {
   organisation: REF_ORGANISATIONS,
   service: REF_SERVICES,
   annual_billing: REF_ANNUAL_BILLING,
+  spend_threshold: REF_SPEND_THRESHOLDS,
   sms_rate: REF_SMS_RATES,
   letter_rate: REF_LETTER_RATES,
   api_key: REF_API_KEYS,
