@@ -165,8 +165,10 @@ function forecastExhaustion(days: readonly DayFigures[], allowance: number, used
   const from = addDays(today, -27);
   const recent = days.filter((d) => d.day >= from && d.day <= today).reduce((n, d) => n + d.units, 0);
   if (recent <= 0) return null;
-  const day = addDays(today, Math.ceil(((allowance - used) * 28) / recent));
-  return daysBetween(day, financialYearEnd(year)) >= 0 ? day : null;
+  // Compared in days before it becomes a date: a large allowance used slowly runs out centuries
+  // on, past any calendar (the freshness benchmark's services did, and stopped every cycle).
+  const ahead = Math.ceil(((allowance - used) * 28) / recent);
+  return ahead <= daysBetween(today, financialYearEnd(year)) ? addDays(today, ahead) : null;
 }
 
 interface Logged {

@@ -148,7 +148,9 @@ export class RollupRunner {
     const restatements = this.opts.restatements;
     if (restatements) {
       const days = new Map(recheckDays(restatements).map((d) => [d, null]));
-      await rollupMetrics.timed('restatements', () => checkRestatements(this.client, days, restatements, { withBaselineOnly: true }));
+      await rollupMetrics
+        .timed('restatements', () => checkRestatements(this.client, days, restatements, { withBaselineOnly: true }))
+        .catch((err: unknown) => this.logger.error({ err }, 'restatement re-check at start failed; the next start tries again'));
     }
   }
 
@@ -165,6 +167,8 @@ export class RollupRunner {
   private async checkAlerts(): Promise<void> {
     const opts = this.opts.alerts;
     if (!opts || performance.now() - this.lastAlertCheck < (opts.checkEveryMs ?? 10_000)) return;
+    // Set first: a check that fails is tried again after the interval, not on every cycle.
+    this.lastAlertCheck = performance.now();
     await rollupMetrics.timed('alerts', async () => {
       const marks = (await pendingDays(this.client)).filter((m) => m.scope === 'alert_thresholds');
       const startedAt = await serverNow(this.client);
@@ -177,7 +181,6 @@ export class RollupRunner {
       }
       this.alertSubjects.clear();
       this.alertYears.clear();
-      this.lastAlertCheck = performance.now();
       if (events.length > 0) this.logger.info({ alerts: events.map((e) => `${e.service_id} ${e.financial_year} ${e.threshold} ${e.kind}`) }, 'published alerts');
     });
   }
@@ -194,9 +197,9 @@ export class RollupRunner {
   private async checkTouched(): Promise<void> {
     const opts = this.opts.restatements;
     if (!opts || performance.now() - this.lastRestatementCheck < (opts.checkEveryMs ?? 10_000)) return;
+    this.lastRestatementCheck = performance.now();
     const events = await rollupMetrics.timed('restatements', () => checkRestatements(this.client, this.touched, opts));
     this.touched.clear();
-    this.lastRestatementCheck = performance.now();
     if (events.length > 0) this.logger.info({ days: events.map((e) => e.day) }, 'published restatements of final days');
   }
 
@@ -272,9 +275,11 @@ export class RollupRunner {
     if (next) cycles.push(await this.repairSlice(next));
     const capped = [...window.to].some(([tp, to]) => (committed.get(tp) ?? 0) > to);
     for (const c of cycles) this.touch(c.days, c.kind === 'window' ? 'late_event' : 'repair');
-    await this.checkTouched();
     for (const c of cycles) this.touchAlerts(c);
-    await this.checkAlerts();
+    // The facts are applied: a check that fails (the broker away) is logged and tried again at the
+    // next check with what it had noted, and never holds the cycles (and freshness) back.
+    await this.checkTouched().catch((err: unknown) => this.logger.error({ err }, 'restatement check failed; retrying at the next check'));
+    await this.checkAlerts().catch((err: unknown) => this.logger.error({ err }, 'alert check failed; retrying at the next check'));
     return { cycles, repriced: repriced.marks, windowSize: window.size, capped, repairsLeft: this.queue.length };
   }
 

@@ -5,7 +5,7 @@ import type { Clickhouse } from '@notify-stats/clickhouse';
 import { alertEvent, type AlertEvent } from '@notify-stats/events';
 import { createLogger } from '@notify-stats/runtime';
 import { RollupRunner } from '../src/index.ts';
-import type { AlertOptions } from '../src/alerts.ts';
+import { crossings, type AlertOptions } from '../src/alerts.ts';
 import { World, emptyTables, openMigrated, type StatusSpec } from './model.ts';
 
 let ch: Clickhouse;
@@ -51,6 +51,17 @@ const EVENTS = [sms({ n: 4, eid: 1 }), sms({ n: 5, eid: 2, day: 2, multiplier: 2
 const FIGURES = { free_allowance: 10, chargeable_units: 11, spend: '0.0227', spend_threshold: '0.02' };
 const shape = (e: AlertEvent) => [e.threshold, e.kind, e.crossed_on, e.forecast_exhaustion];
 const byThreshold = (a: AlertEvent, b: AlertEvent) => (a.threshold < b.threshold ? -1 : 1);
+
+describe('forecast of the allowance running out', () => {
+  const day = (d: string, units: number) => ({ day: d, units, sms: [['0.02', units]] as Array<[string, number]>, letterCost: '0' });
+  it('is today + ceil(units left x 28 / units of the last 28 days), within the year, and null past its end', () => {
+    // 100 left, 40 in the 28 days to June 10: ceil(100 x 28 / 40) = 70 days, August 19.
+    expect(crossings([day('2024-06-01', 40)], { allowance: 140, spend: null }, 2024, '2024-06-10').forecast).toBe('2024-08-19');
+    // A large allowance used slowly runs out centuries on: null, never a date past the calendar.
+    expect(crossings([day('2024-06-01', 1)], { allowance: 250_000_000, spend: null }, 2024, '2024-06-10').forecast).toBeNull();
+    expect(crossings([day('2024-04-01', 1)], { allowance: 10, spend: null }, 2024, '2024-06-10').forecast).toBeNull();
+  });
+});
 
 describe('allowance and spend alerts', () => {
   it('publish one event per threshold crossed, once, whatever is sent again', async () => {
@@ -102,7 +113,9 @@ describe('allowance and spend alerts', () => {
     await world.rate({ kind: 'sms', fromDay: 0, rate: '0.0227' });
     await world.ingest(EVENTS);
     const lost: AlertEvent[] = [];
-    await expect(runner(lost, { publish: async () => Promise.reject(new Error('stopped before publishing')) }).runPending()).rejects.toThrow('stopped before publishing');
+    // The check fails after logging its events pending (the cycles go on: a check never holds them back).
+    await runner(lost, { publish: async () => Promise.reject(new Error('stopped before publishing')) }).runPending();
+    expect(lost).toEqual([]);
 
     // The topic holds the 80 % alert (published before the stop), not the others.
     const sent: AlertEvent[] = [];
@@ -119,7 +132,7 @@ describe('allowance and spend alerts', () => {
 
     // Again, with the 80 % one on the topic: only the other two go out, with the ids first logged.
     await ch.client.command({ query: 'TRUNCATE TABLE alert_log' });
-    await expect(runner([], { publish: async () => Promise.reject(new Error('stopped before publishing')) }).runPending()).rejects.toThrow();
+    await runner([], { publish: async () => Promise.reject(new Error('stopped before publishing')) }).runPending();
     const second: AlertEvent[] = [];
     const first80 = sent.find((e) => e.threshold === 'allowance_80') as AlertEvent;
     onTopic.add(first80.alert_id);

@@ -99,7 +99,8 @@ describe('restatements of final days', () => {
       published.push(...events);
       throw new Error('stopped after publishing');
     });
-    await expect(dying.runPending()).rejects.toThrow('stopped after publishing');
+    // The cycles go on; the check fails, is logged and tried again later (here: by the next start).
+    await dying.runPending();
     expect(published).toHaveLength(1);
 
     // The next start re-checks the recent final days against their baselines, not yet moved on.
