@@ -63,15 +63,21 @@ describe('forecast of the allowance running out', () => {
   });
 });
 
+/** The thresholds, the rate and the events, counted by a runner publishing to `sent`. */
+async function allCrossed() {
+  const sent: AlertEvent[] = [];
+  const world = new World(ch.client);
+  await thresholds();
+  await world.rate({ kind: 'sms', fromDay: 0, rate: '0.0227' });
+  const r = runner(sent);
+  await world.ingest(EVENTS);
+  await r.runPending();
+  return { sent, world, r };
+}
+
 describe('allowance and spend alerts', () => {
   it('publish one event per threshold crossed, once, whatever is sent again', async () => {
-    const sent: AlertEvent[] = [];
-    const world = new World(ch.client);
-    await thresholds();
-    await world.rate({ kind: 'sms', fromDay: 0, rate: '0.0227' });
-    const r = runner(sent);
-    await world.ingest(EVENTS);
-    await r.runPending();
+    const { sent, world, r } = await allCrossed();
     expect(sent.sort(byThreshold).map(shape)).toEqual([
       ['allowance_100', 'crossed', '2024-06-02', '2024-06-02'],
       ['allowance_80', 'crossed', '2024-06-02', '2024-06-02'],
@@ -87,13 +93,7 @@ describe('allowance and spend alerts', () => {
   });
 
   it('retract a crossing a late correction takes back, and keep the one that still holds', async () => {
-    const sent: AlertEvent[] = [];
-    const world = new World(ch.client);
-    await thresholds();
-    await world.rate({ kind: 'sms', fromDay: 0, rate: '0.0227' });
-    const r = runner(sent);
-    await world.ingest(EVENTS);
-    await r.runPending();
+    const { sent, world, r } = await allCrossed();
     // The last 2 units were never sent: technical-failure is not billed. 9 units: 90 %, nothing charged.
     await world.ingest([sms({ n: 6, eid: 4, day: 2, units: 2, status: 'technical-failure', updatedDay: 1 })]);
     await r.runPending();
