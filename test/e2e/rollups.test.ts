@@ -134,7 +134,13 @@ describe('restatements of final days', () => {
     const event = await restatementOf(D1);
     expect({ reason: event.reason, totals: event.totals }).toEqual({
       reason: 'late_event',
-      totals: { sms_chargeable_units: { before: '1', after: '0' }, sms_cost: { before: '0.03', after: '0' }, delivered: { before: '1', after: '0' } },
+      totals: {
+        status_sms_delivered: { before: '1', after: '0' },
+        status_sms_technical_failure: { before: '0', after: '1' },
+        sms_chargeable_units: { before: '1', after: '0' },
+        sms_cost: { before: '0.03', after: '0' },
+        delivered: { before: '1', after: '0' },
+      },
     });
   });
 

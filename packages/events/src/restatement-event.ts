@@ -1,10 +1,15 @@
 import { z } from 'zod';
+import { NOTIFICATION_TYPES, STATUSES } from './vocabulary.ts';
+
+/** `status_<type>_<status>` (a status's hyphens as underscores): what /platform-stats and the per-service statistics count by. */
+export const statusTotalName = (type: string, status: string) => `status_${type}_${status.replaceAll('-', '_')}`;
 
 /**
  * The totals of a London day a restatement compares (docs/restatements.md): counts as integers,
  * money as exact decimal text.
  */
-export const DAY_TOTALS = {
+export const DAY_TOTALS: Readonly<Record<string, 'count' | 'money'>> = {
+  ...Object.fromEntries(NOTIFICATION_TYPES.flatMap((t) => STATUSES.map((s) => [statusTotalName(t, s), 'count' as const]))),
   notifications_email: 'count',
   notifications_sms: 'count',
   notifications_letter: 'count',
@@ -15,8 +20,8 @@ export const DAY_TOTALS = {
   letters_despatched: 'count',
   despatch_cost: 'money',
   delivered: 'count',
-} as const;
-export type DayTotalName = keyof typeof DAY_TOTALS;
+};
+export type DayTotalName = string;
 
 /** Why a final day changed, where the rollups know it; null when a restart's re-check found it. */
 export const RESTATEMENT_REASONS = ['late_event', 'late_rate', 'repair'] as const;

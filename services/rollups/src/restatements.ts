@@ -7,7 +7,7 @@ import {
   queryRows,
   type ClickHouseClient,
 } from '@notify-stats/clickhouse';
-import { DAY_TOTALS, type DayTotalName, type RestatementEvent, type RestatementReason } from '@notify-stats/events';
+import { DAY_TOTALS, NOTIFICATION_TYPES, STATUSES, statusTotalName, type DayTotalName, type RestatementEvent, type RestatementReason } from '@notify-stats/events';
 import { addDays, firstProvisionalDay } from '@notify-stats/london';
 import { sumMoney } from '@notify-stats/money';
 
@@ -50,6 +50,9 @@ const SOURCES: ReadonlyArray<{ table: string; totals: Partial<Record<DayTotalNam
       notifications_email: "sumIf(notification_count, notification_type = 'email')",
       notifications_sms: "sumIf(notification_count, notification_type = 'sms')",
       notifications_letter: "sumIf(notification_count, notification_type = 'letter')",
+      ...Object.fromEntries(
+        NOTIFICATION_TYPES.flatMap((t) => STATUSES.map((s) => [statusTotalName(t, s), `sumIf(notification_count, notification_type = '${t}' AND status = '${s}')`])),
+      ),
     },
   },
   {
@@ -82,7 +85,7 @@ export async function dayTotals(client: ClickHouseClient, days: readonly string[
   const out = new Map(days.map((d) => [d, zeros()]));
   if (days.length === 0) return out;
   const rows = await queryRows<Record<string, unknown> & { d: string }>(client, DAY_TOTALS_SQL, { days });
-  for (const r of rows) out.set(r.d, Object.fromEntries(NAMES.map((n) => [n, figure(n, r[n])])) as DayTotals);
+  for (const r of rows) out.set(r.d, Object.fromEntries(NAMES.map((n) => [n, figure(n, r[n])])));
   return out;
 }
 
@@ -92,7 +95,8 @@ async function baselines(client: ClickHouseClient, days: readonly string[]): Pro
     `SELECT toString(day) AS d, argMax(totals, checked_at) AS totals FROM restatement_baselines WHERE day IN {days: Array(Date)} GROUP BY day`,
     { days },
   );
-  return new Map(rows.map((r) => [r.d, { ...zeros(), ...(JSON.parse(r.totals) as Partial<DayTotals>) }]));
+  // A total added since a baseline was written is not in it: compared from its next baseline on.
+  return new Map(rows.map((r) => [r.d, JSON.parse(r.totals) as DayTotals]));
 }
 
 /** The same for the same day, before and after. */
@@ -124,13 +128,13 @@ export async function checkRestatements(
     const after = current.get(day) as DayTotals;
     const base = before.get(day);
     if (base) {
-      const changed = NAMES.filter((n) => base[n] !== after[n]);
+      const changed = NAMES.filter((n) => n in base && base[n] !== after[n]);
       if (changed.length === 0) continue;
       events.push({
         restatement_id: restatementId(day, base, after),
         day,
         reason: days.get(day) ?? null,
-        totals: Object.fromEntries(changed.map((n) => [n, { before: base[n], after: after[n] }])),
+        totals: Object.fromEntries(changed.map((n) => [n, { before: base[n] as string, after: after[n] as string }])),
         detected_at: now.toISOString(),
       });
     }

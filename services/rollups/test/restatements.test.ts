@@ -61,6 +61,8 @@ describe('restatements of final days', () => {
         day: '2024-06-01',
         reason: 'late_event',
         totals: {
+          status_sms_delivered: { before: '1', after: '0' },
+          status_sms_technical_failure: { before: '0', after: '1' },
           sms_chargeable_units: { before: '2', after: '0' },
           sms_cost: { before: '0.0454', after: '0' },
           delivered: { before: '1', after: '0' },
