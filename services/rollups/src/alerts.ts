@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { FACT_BILLING, REF_ANNUAL_BILLING, REF_SPEND_THRESHOLDS, queryRows, type ClickHouseClient } from '@notify-stats/clickhouse';
 import type { AlertEvent } from '@notify-stats/events';
 import { addDays, daysBetween, financialYearEnd, financialYearStart, todayInLondon } from '@notify-stats/london';
 import { compareMoney, multiplyMoney, sumMoney } from '@notify-stats/money';
+import { stableEventId } from './output-publisher.ts';
 
 /**
  * Allowance and spend alerts (issue 22, docs/alerts.md). For a service and financial year, the
@@ -75,29 +75,21 @@ async function thresholdsOf(client: ClickHouseClient, subjects: readonly AlertSu
   return out;
 }
 
-/** Every service with a threshold in one of `years` (a late rate or a changed threshold concerns them all). */
-export async function subjectsOfYears(client: ClickHouseClient, years: readonly number[]): Promise<AlertSubject[]> {
-  if (years.length === 0) return [];
+/**
+ * Every service with a threshold in one of `years` (a late rate or a changed threshold concerns
+ * them all), or in any year (what a start checks).
+ */
+export async function subjectsOfYears(client: ClickHouseClient, years: readonly number[] | 'all'): Promise<AlertSubject[]> {
+  if (years !== 'all' && years.length === 0) return [];
   const rows = await queryRows<{ s: string; y: number }>(
     client,
     `SELECT DISTINCT toString(service_id) AS s, financial_year_start AS y FROM (
        SELECT service_id, financial_year_start FROM ${REF_ANNUAL_BILLING.name} FINAL WHERE free_sms_fragment_limit > 0
        UNION ALL SELECT service_id, financial_year_start FROM ${REF_SPEND_THRESHOLDS.name} FINAL)
-     WHERE financial_year_start IN {years: Array(UInt16)}`,
-    { years },
+     WHERE {all: Bool} OR financial_year_start IN {years: Array(UInt16)}`,
+    { all: years === 'all', years: years === 'all' ? [] : years },
   );
   return rows.map((r) => ({ serviceId: r.s, year: Number(r.y) }));
-}
-
-/** Every year any service has a threshold in: what a start checks. */
-export async function yearsWithThresholds(client: ClickHouseClient): Promise<number[]> {
-  const rows = await queryRows<{ y: number }>(
-    client,
-    `SELECT DISTINCT financial_year_start AS y FROM (
-       SELECT financial_year_start FROM ${REF_ANNUAL_BILLING.name} FINAL WHERE free_sms_fragment_limit > 0
-       UNION ALL SELECT financial_year_start FROM ${REF_SPEND_THRESHOLDS.name} FINAL)`,
-  );
-  return rows.map((r) => Number(r.y));
 }
 
 async function dayFigures(client: ClickHouseClient, services: readonly string[], year: number): Promise<Map<string, DayFigures[]>> {
@@ -209,11 +201,6 @@ async function log(client: ClickHouseClient, events: readonly AlertEvent[], seqs
   });
 }
 
-function alertId(s: AlertSubject, threshold: string, seq: number): string {
-  const h = createHash('sha256').update(JSON.stringify([s.serviceId, s.year, threshold, seq])).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
-}
-
 /** Checks the subjects and publishes what changed; returns the events published. */
 export async function checkAlerts(client: ClickHouseClient, subjects: readonly AlertSubject[], opts: AlertOptions): Promise<AlertEvent[]> {
   const unique = [...new Map(subjects.map((s) => [`${s.serviceId}|${s.year}`, s])).values()];
@@ -255,7 +242,7 @@ export async function checkAlerts(client: ClickHouseClient, subjects: readonly A
         if (!day && threshold.startsWith('spend:') && threshold !== `spend:${t.spend}`) continue;
         if (!day && threshold.startsWith('allowance_') && t.allowance <= 0) continue;
         const seq = (last?.seq ?? 0) + 1;
-        const id = alertId(s, threshold, seq);
+        const id = stableEventId([s.serviceId, s.year, threshold, seq]);
         seqs.set(id, seq);
         const crossedOn = day ?? (JSON.parse(last?.event ?? '{}') as Partial<AlertEvent>).crossed_on ?? today;
         events.push({

@@ -1,6 +1,15 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Admin, Kafka, Producer } from 'kafkajs';
 import { clusterReplication } from '@notify-stats/kafka';
+
+/**
+ * The id of an output event, in UUID form, from what makes it the event it is: the same parts give
+ * the same id, so a repeat after a stop can be recognised (by a consumer, or by `published`).
+ */
+export function stableEventId(parts: unknown): string {
+  const h = createHash('sha256').update(JSON.stringify(parts)).digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+}
 
 /**
  * Publishes events of one output topic (restatements, alerts: written for the platform, never

@@ -1,4 +1,4 @@
-import { pendingDays, queryRows, recordBuilds, serverNow, type ClickHouseClient } from '@notify-stats/clickhouse';
+import { markHandled, queryRows, takePendingMarks, type ClickHouseClient } from '@notify-stats/clickhouse';
 import { FACT_TABLES, repriceBillingSql, repriceDespatchSql } from './snapshot-sql.ts';
 import { priceDays } from './cycle.ts';
 
@@ -27,10 +27,10 @@ async function insertMoves(client: ClickHouseClient, table: string, columns: rea
  * marks were handled and the days whose facts were priced again (restatements.ts).
  */
 export async function repricePending(client: ClickHouseClient): Promise<{ marks: number; days: string[] }> {
-  const marks = (await pendingDays(client)).filter((m) => (RATE_SCOPES as readonly string[]).includes(m.scope));
+  const pending = await takePendingMarks(client, RATE_SCOPES);
+  const { marks } = pending;
   if (marks.length === 0) return { marks: 0, days: [] };
   const priced: string[] = [];
-  const startedAt = await serverNow(client);
   const earliest = (scope: string) => marks.filter((m) => m.scope === scope).map((m) => m.day).sort()[0];
   const sms = earliest('sms_rate');
   const letter = earliest('letter_rate');
@@ -47,10 +47,6 @@ export async function repricePending(client: ClickHouseClient): Promise<{ marks:
     await insertMoves(client, billing.table, [...billing.keys, ...billing.sums], repriceBillingSql('letter'), params);
     await insertMoves(client, despatch.table, [...despatch.keys, ...despatch.sums], repriceDespatchSql, params);
   }
-  const finishedAt = await serverNow(client);
-  await recordBuilds(
-    client,
-    marks.map((m) => ({ scope: m.scope, day: m.day, started_at: startedAt, finished_at: finishedAt, rows: 0, duration_ms: 0 })),
-  );
+  await markHandled(client, pending);
   return { marks: marks.length, days: [...new Set(priced)].sort() };
 }

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   FACT_BILLING,
   FACT_DELIVERY_LATENCY,
@@ -10,6 +9,7 @@ import {
 import { DAY_TOTALS, NOTIFICATION_TYPES, STATUSES, statusTotalName, type DayTotalName, type RestatementEvent, type RestatementReason } from '@notify-stats/events';
 import { addDays, firstProvisionalDay } from '@notify-stats/london';
 import { sumMoney } from '@notify-stats/money';
+import { stableEventId } from './output-publisher.ts';
 
 /**
  * Restatements (issue 22, docs/restatements.md): when the totals of a final London day (older than
@@ -99,12 +99,6 @@ async function baselines(client: ClickHouseClient, days: readonly string[]): Pro
   return new Map(rows.map((r) => [r.d, JSON.parse(r.totals) as DayTotals]));
 }
 
-/** The same for the same day, before and after. */
-function restatementId(day: string, before: DayTotals, after: DayTotals): string {
-  const h = createHash('sha256').update(JSON.stringify([day, before, after])).digest('hex');
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
-}
-
 /**
  * Checks the final days among `days` (day -> why it may have changed) and publishes what changed.
  * Returns the events published.
@@ -131,7 +125,8 @@ export async function checkRestatements(
       const changed = NAMES.filter((n) => n in base && base[n] !== after[n]);
       if (changed.length === 0) continue;
       events.push({
-        restatement_id: restatementId(day, base, after),
+        // The same for the same day, before and after.
+        restatement_id: stableEventId([day, base, after]),
         day,
         reason: days.get(day) ?? null,
         totals: Object.fromEntries(changed.map((n) => [n, { before: base[n] as string, after: after[n] as string }])),

@@ -1,4 +1,4 @@
-import { lastCycle, markFilled, pendingDays, queryRows, recordBuilds, serverNow, type ClickHouseClient } from '@notify-stats/clickhouse';
+import { lastCycle, markFilled, markHandled, queryRows, takePendingMarks, type ClickHouseClient } from '@notify-stats/clickhouse';
 import { financialYearOf } from '@notify-stats/london';
 import type { RestatementReason } from '@notify-stats/events';
 import type { Logger } from '@notify-stats/runtime';
@@ -8,7 +8,7 @@ import { rollupMetrics } from './metrics.ts';
 import { changeLogEnds, nextWindow, positionsFromJson, positionsToJson, type Positions } from './positions.ts';
 import { repricePending } from './reprice.ts';
 import { checkRestatements, recheckDays, type RestatementOptions } from './restatements.ts';
-import { checkAlerts, subjectsOfYears, yearsWithThresholds, type AlertOptions, type AlertSubject } from './alerts.ts';
+import { checkAlerts, subjectsOfYears, type AlertOptions, type AlertSubject } from './alerts.ts';
 import { daysAwaitingLatency } from './latency-fill.ts';
 import { fillMonthsOnce, reconcileMonths } from './months.ts';
 import { planDay, slicePlan, type RepairOptions, type RepairTask } from './repair.ts';
@@ -72,6 +72,8 @@ export class RollupRunner {
   /** Services and years whose alerts may have moved since the last check; years whose every service's may have. */
   private readonly alertSubjects = new Map<string, AlertSubject>();
   private readonly alertYears = new Set<number>();
+  /** Set by a start: every service with a threshold in any year is checked next. */
+  private alertAllYears = false;
   private lastAlertCheck = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -144,7 +146,7 @@ export class RollupRunner {
     await this.fillLatency();
     // A change applied just before a stop was never checked: the recent final days are, now.
     // Alerts: every year with a threshold, which also finishes an alert a stop left unconfirmed.
-    if (this.opts.alerts) for (const year of await yearsWithThresholds(this.client)) this.alertYears.add(year);
+    this.alertAllYears = true;
     const restatements = this.opts.restatements;
     if (restatements) {
       const days = new Map(recheckDays(restatements).map((d) => [d, null]));
@@ -170,15 +172,12 @@ export class RollupRunner {
     // Set first: a check that fails is tried again after the interval, not on every cycle.
     this.lastAlertCheck = performance.now();
     await rollupMetrics.timed('alerts', async () => {
-      const marks = (await pendingDays(this.client)).filter((m) => m.scope === 'alert_thresholds');
-      const startedAt = await serverNow(this.client);
-      const years = new Set([...this.alertYears, ...marks.map((m) => financialYearOf(m.day))]);
-      const subjects = [...this.alertSubjects.values(), ...(await subjectsOfYears(this.client, [...years]))];
+      const changed = await takePendingMarks(this.client, ['alert_thresholds']);
+      const years = this.alertAllYears ? 'all' : [...new Set([...this.alertYears, ...changed.marks.map((m) => financialYearOf(m.day))])];
+      const subjects = [...this.alertSubjects.values(), ...(await subjectsOfYears(this.client, years))];
       const events = await checkAlerts(this.client, subjects, opts);
-      if (marks.length > 0) {
-        const finishedAt = await serverNow(this.client);
-        await recordBuilds(this.client, marks.map((m) => ({ scope: m.scope, day: m.day, started_at: startedAt, finished_at: finishedAt, rows: 0, duration_ms: 0 })));
-      }
+      await markHandled(this.client, changed);
+      this.alertAllYears = false;
       this.alertSubjects.clear();
       this.alertYears.clear();
       if (events.length > 0) this.logger.info({ alerts: events.map((e) => `${e.service_id} ${e.financial_year} ${e.threshold} ${e.kind}`) }, 'published alerts');

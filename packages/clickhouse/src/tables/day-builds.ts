@@ -1,6 +1,6 @@
 import type { ClickHouseClient } from '@clickhouse/client';
 import { queryRows } from '../client.ts';
-import type { DirtyScope } from './dirty-days.ts';
+import { pendingDays, type DirtyScope, type PendingDay } from './dirty-days.ts';
 
 export interface DayBuild {
   scope: DirtyScope;
@@ -21,6 +21,28 @@ export async function serverNow(client: ClickHouseClient): Promise<string> {
 export async function recordBuilds(client: ClickHouseClient, builds: readonly DayBuild[]): Promise<void> {
   if (builds.length === 0) return;
   await client.insert({ table: 'day_builds', values: builds as DayBuild[], format: 'JSONEachRow' });
+}
+
+export interface PendingMarks {
+  marks: PendingDay[];
+  /** The server's time before the marks are handled ('' when there are none). */
+  startedAt: string;
+}
+
+/** The pending marks of `scopes`, to hand to `markHandled` once what they ask for is done. */
+export async function takePendingMarks(client: ClickHouseClient, scopes: readonly DirtyScope[]): Promise<PendingMarks> {
+  const marks = (await pendingDays(client)).filter((m) => scopes.includes(m.scope));
+  return { marks, startedAt: marks.length > 0 ? await serverNow(client) : '' };
+}
+
+/** Records the marks handled, built from before their handling began: a mark written meanwhile stays pending. */
+export async function markHandled(client: ClickHouseClient, pending: PendingMarks): Promise<void> {
+  if (pending.marks.length === 0) return;
+  const finishedAt = await serverNow(client);
+  await recordBuilds(
+    client,
+    pending.marks.map((m) => ({ scope: m.scope, day: m.day, started_at: pending.startedAt, finished_at: finishedAt, rows: 0, duration_ms: 0 })),
+  );
 }
 
 export async function lastBuilds(client: ClickHouseClient, limit = 20): Promise<DayBuild[]> {
