@@ -39,9 +39,10 @@
  *
  * `renderForTopology` is a pure function of the statement text: single-node output is the input,
  * byte for byte, and a statement this module cannot place (a new table without a PLACEMENT entry,
- * an ALTER other than ADD COLUMN, a non-MergeTree engine) is refused in cluster mode rather than
- * guessed. `ALTER TABLE ... ADD COLUMN` and `DROP TABLE IF EXISTS` are rendered ON CLUSTER (both
- * tables of a sharded one).
+ * an ALTER other than those renderAlter knows, a non-MergeTree engine) is refused in cluster mode
+ * rather than guessed. `ALTER TABLE ... ADD COLUMN` and `DROP TABLE IF EXISTS` are rendered ON
+ * CLUSTER (both tables of a sharded one); a projection or a table setting on the table that
+ * stores the parts.
  */
 import type { ClickHouseSettings } from '@clickhouse/client';
 
@@ -306,21 +307,31 @@ function renderDrop(table: string, t: Extract<Topology, { kind: 'cluster' }>): s
   return names.map((name) => `DROP TABLE IF EXISTS ${name} ${onCluster(t.cluster)} SYNC`);
 }
 
+/** Clauses about a table's parts, which a Distributed table has none of. */
+const PARTS_CLAUSE = /^(ADD\s+PROJECTION|MATERIALIZE\s+PROJECTION|MODIFY\s+SETTING)\s/i;
+
 /**
  * `ALTER TABLE t ADD COLUMN ...[, ADD COLUMN ...]` on every node. A sharded table gets the column
  * on its local table first and then on its Distributed table, so the Distributed table never
- * names a column a shard lacks. Any other ALTER is refused: each kind needs its own thought
- * (an index belongs on the local table only, a DROP COLUMN on the Distributed table first...).
+ * names a column a shard lacks. `ADD PROJECTION`, `MATERIALIZE PROJECTION` and `MODIFY SETTING`
+ * concern the parts, so they go to the table that stores them (a sharded table's local one)
+ * only. Any other ALTER is refused: each kind needs its own thought (a DROP COLUMN on the
+ * Distributed table first...).
  */
 function renderAlter(table: string, clauses: string, t: Extract<Topology, { kind: 'cluster' }>): string[] {
   if (!IDENT.test(table)) throw new Error(`qualified table names are not supported: ${table}`);
   const parts = splitTopLevel(clauses);
-  if (parts.length === 0 || !parts.every((c) => ADD_COLUMN.test(c))) {
-    throw new Error(`cluster mode renders ALTER TABLE ... ADD COLUMN only; extend renderForTopology for: ALTER TABLE ${table} ${clauses.slice(0, 60)}`);
+  const columns = parts.length > 0 && parts.every((c) => ADD_COLUMN.test(c));
+  const storage = parts.length > 0 && parts.every((c) => PARTS_CLAUSE.test(c));
+  if (!columns && !storage) {
+    throw new Error(
+      `cluster mode renders ALTER TABLE ... ADD COLUMN, or ADD/MATERIALIZE PROJECTION and MODIFY SETTING, one kind per statement; extend renderForTopology for: ALTER TABLE ${table} ${clauses.slice(0, 60)}`,
+    );
   }
   const placement = placementOf(table);
-  if (placement.kind === 'view') throw new Error(`${table} is a view: it has no columns to add`);
-  const names = placement.kind === 'sharded' ? [localTableName(table), table] : [table];
+  if (placement.kind === 'view') throw new Error(`${table} is a view: it has no columns or parts to alter`);
+  const sharded = placement.kind === 'sharded';
+  const names = sharded ? (columns ? [localTableName(table), table] : [localTableName(table)]) : [table];
   return names.map((name) => `ALTER TABLE ${name} ${onCluster(t.cluster)} ${parts.join(', ')}`);
 }
 
@@ -328,7 +339,8 @@ function renderAlter(table: string, clauses: string, t: Extract<Topology, { kind
  * The statement(s) to run for one migration statement. Single node: `[statement]`, unchanged.
  * Cluster: `CREATE TABLE` -> the Replicated local table (and a Distributed table for a sharded
  * one); `CREATE MATERIALIZED VIEW ... TO t AS SELECT ... FROM s` -> the view on every node, from
- * and to the local tables; `ALTER TABLE t ADD COLUMN ...` -> on every node (local, then Distributed).
+ * and to the local tables; `ALTER TABLE t ADD COLUMN ...` -> on every node (local, then Distributed); a projection or a
+ * table setting -> on every node, on the table that stores the parts.
  */
 export function renderForTopology(statement: string, topology: Topology): string[] {
   if (topology.kind === 'single') return [statement];
@@ -341,7 +353,7 @@ export function renderForTopology(statement: string, topology: Topology): string
   const alter = ALTER_TABLE.exec(text);
   if (alter?.[1] && alter[2] !== undefined) return renderAlter(alter[1], alter[2], topology);
   throw new Error(
-    `cluster mode renders CREATE TABLE, CREATE MATERIALIZED VIEW, ALTER TABLE ... ADD COLUMN and DROP TABLE IF EXISTS only; extend renderForTopology for: ${text.slice(0, 80)}`,
+    `cluster mode renders CREATE TABLE, CREATE MATERIALIZED VIEW, ALTER TABLE and DROP TABLE IF EXISTS only; extend renderForTopology for: ${text.slice(0, 80)}`,
   );
 }
 

@@ -13,7 +13,7 @@ import { LETTER_EVENT_ROW } from './rows.ts';
 const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/', import.meta.url));
 
 // Written by hand from migrations/*.sql.
-const MIGRATION_NAMES = ['0001_raw_layer', '0002_reference_data', '0003_facts', '0004_pipeline_state', '0005_incremental_rollups', '0006_monthly_facts', '0007_delivery_latency', '0008_restatements', '0009_alerts'];
+const MIGRATION_NAMES = ['0001_raw_layer', '0002_reference_data', '0003_facts', '0004_pipeline_state', '0005_incremental_rollups', '0006_monthly_facts', '0007_delivery_latency', '0008_restatements', '0009_alerts', '0010_billing_day_projection'];
 const EXPECTED_TABLES = [
   'alert_log',
   'counted_despatches',
@@ -90,14 +90,15 @@ describe('loadMigrations', () => {
   it('finds the numbered files in order with their statements and checksums', () => {
     const ms = loadMigrations();
     expect(ms.map((m) => m.name)).toEqual(MIGRATION_NAMES);
-    expect(ms.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    expect(ms.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     // Statement counts per file, counted by hand.
-    expect(ms.map((m) => m.statements.length)).toEqual([5, 6, 3, 3, 18, 4, 7, 1, 2]);
+    expect(ms.map((m) => m.statements.length)).toEqual([5, 6, 3, 3, 18, 4, 7, 1, 2, 3]);
     for (const m of ms) {
       const sql = readFileSync(path.join(MIGRATIONS_DIR, `${m.name}.sql`), 'utf8');
       expect(m.checksum).toBe(createHash('sha256').update(sql).digest('hex'));
       for (const s of m.statements) {
-        expect(s).toMatch(/^(CREATE (TABLE|MATERIALIZED VIEW) IF NOT EXISTS|DROP TABLE IF EXISTS|ALTER TABLE \w+ ADD COLUMN IF NOT EXISTS) /);
+        // Each runs again harmlessly: a setting set again, a projection materialized again.
+        expect(s).toMatch(/^(CREATE (TABLE|MATERIALIZED VIEW) IF NOT EXISTS|DROP TABLE IF EXISTS|ALTER TABLE \w+ (ADD (COLUMN|PROJECTION) IF NOT EXISTS|MODIFY SETTING|MATERIALIZE PROJECTION)) /);
         expect(s).not.toMatch(/;\s*$/);
         expect(s).not.toMatch(/^\s*--/m);
       }
@@ -125,6 +126,7 @@ describe('migrate on a fresh engine', () => {
       [7, '0007_delivery_latency'],
       [8, '0008_restatements'],
       [9, '0009_alerts'],
+      [10, '0010_billing_day_projection'],
     ]);
     const files = loadMigrations();
     expect(rows.map((r) => r.checksum)).toEqual(files.map((m) => m.checksum));
@@ -136,7 +138,7 @@ describe('migrate on a fresh engine', () => {
     expect(result).toEqual({ applied: [], skipped: MIGRATION_NAMES });
     expect(await schema()).toEqual(before);
     // No second record of any migration.
-    expect(await recorded()).toHaveLength(9);
+    expect(await recorded()).toHaveLength(10);
   });
 
   it('every statement of every migration can run again directly (idempotent DDL)', async () => {
@@ -147,7 +149,7 @@ describe('migrate on a fresh engine', () => {
       }
     }
     expect(await schema()).toEqual(before);
-    expect(await recorded()).toHaveLength(9);
+    expect(await recorded()).toHaveLength(10);
   });
 
   it('the tables accept rows after migrating (the materialized view feeds letter_events)', async () => {
@@ -182,7 +184,7 @@ describe('migrate on a fresh engine', () => {
     await expect(migrate(ch.client, tampered)).rejects.toThrow(/0002_reference_data/);
     await expect(migrate(ch.client, tampered)).rejects.toThrow(/changed/);
     expect(await schema()).toEqual(before);
-    expect(await recorded()).toHaveLength(9);
+    expect(await recorded()).toHaveLength(10);
   });
 
   it('a changed statement list with a changed checksum is refused too', async () => {
@@ -205,36 +207,36 @@ describe('migrate on a fresh engine', () => {
     const next: Migration[] = [
       ...loadMigrations(),
       {
-        version: 10,
-        name: '0010_extra',
+        version: 11,
+        name: '0011_extra',
         statements: [
           'CREATE TABLE IF NOT EXISTS extra_a (x UInt8) ENGINE = MergeTree ORDER BY x',
           'CREATE TABLE IF NOT EXISTS extra_b (y String) ENGINE = MergeTree ORDER BY y',
         ],
-        checksum: 'checksum-of-0010',
+        checksum: 'checksum-of-0011',
       },
     ];
-    expect(await migrate(ch.client, next)).toEqual({ applied: ['0010_extra'], skipped: MIGRATION_NAMES });
-    expect(await migrate(ch.client, next)).toEqual({ applied: [], skipped: [...MIGRATION_NAMES, '0010_extra'] });
+    expect(await migrate(ch.client, next)).toEqual({ applied: ['0011_extra'], skipped: MIGRATION_NAMES });
+    expect(await migrate(ch.client, next)).toEqual({ applied: [], skipped: [...MIGRATION_NAMES, '0011_extra'] });
     const names = (await schema()).map((t) => t.name);
     expect(names).toEqual([...EXPECTED_TABLES, 'extra_a', 'extra_b'].sort());
-    expect((await recorded()).map((r) => [Number(r.version), r.name, r.checksum])).toContainEqual([10, '0010_extra', 'checksum-of-0010']);
+    expect((await recorded()).map((r) => [Number(r.version), r.name, r.checksum])).toContainEqual([11, '0011_extra', 'checksum-of-0011']);
   });
 
   it('a migration interrupted half-way is simply run again', async () => {
     const half: Migration = {
-      version: 11,
-      name: '0011_half',
+      version: 12,
+      name: '0012_half',
       statements: [
         'CREATE TABLE IF NOT EXISTS half_a (x UInt8) ENGINE = MergeTree ORDER BY x',
         'CREATE TABLE IF NOT EXISTS half_b (x UInt8) ENGINE = MergeTree ORDER BY x',
       ],
-      checksum: 'checksum-of-0011',
+      checksum: 'checksum-of-0012',
     };
     // The first statement ran, then the process died before the migration was recorded.
     await ch.client.command({ query: half.statements[0] as string });
     const result = await migrate(ch.client, [...loadMigrations(), half]);
-    expect(result.applied).toEqual(['0011_half']);
+    expect(result.applied).toEqual(['0012_half']);
     const names = (await schema()).map((t) => t.name);
     expect(names).toContain('half_a');
     expect(names).toContain('half_b');

@@ -227,8 +227,8 @@ describe('cluster rendering of every migration statement', () => {
     expect(() => renderForTopology('CREATE TABLE IF NOT EXISTS mystery (x UInt8) ENGINE = MergeTree ORDER BY x', t)).toThrow(
       /mystery has no placement/,
     );
-    expect(() => renderForTopology('ALTER TABLE fact_billing DROP COLUMN x', t)).toThrow(/ALTER TABLE \.\.\. ADD COLUMN only/);
-    expect(() => renderForTopology('TRUNCATE TABLE fact_billing', t)).toThrow(/CREATE TABLE, CREATE MATERIALIZED VIEW, ALTER TABLE \.\.\. ADD COLUMN and DROP TABLE IF EXISTS only/);
+    expect(() => renderForTopology('ALTER TABLE fact_billing DROP COLUMN x', t)).toThrow(/ALTER TABLE \.\.\. ADD COLUMN, or ADD\/MATERIALIZE PROJECTION/);
+    expect(() => renderForTopology('TRUNCATE TABLE fact_billing', t)).toThrow(/CREATE TABLE, CREATE MATERIALIZED VIEW, ALTER TABLE and DROP TABLE IF EXISTS only/);
     expect(renderForTopology('DROP TABLE IF EXISTS fact_billing', t)).toEqual([`DROP TABLE IF EXISTS fact_billing ON CLUSTER ${CLUSTER} SYNC`]);
     expect(renderForTopology('DROP TABLE IF EXISTS notification_events', t)).toEqual([
       `DROP TABLE IF EXISTS notification_events ON CLUSTER ${CLUSTER} SYNC`,
@@ -265,8 +265,30 @@ describe('cluster rendering of every migration statement', () => {
       expect(renderForTopology(`ALTER TABLE notification_events ${add}`, SINGLE_NODE)).toEqual([`ALTER TABLE notification_events ${add}`]);
       expect(() => renderForTopology(`ALTER TABLE mystery ${add}`, cluster)).toThrow(/mystery has no placement/);
       expect(() => renderForTopology(`ALTER TABLE letter_events_mv ${add}`, cluster)).toThrow(/is a view/);
-      expect(() => renderForTopology(`ALTER TABLE notification_events ${add}, DROP COLUMN postage`, cluster)).toThrow(/ADD COLUMN only/);
-      expect(() => renderForTopology(`ALTER TABLE notification_events ON CLUSTER x ${add}`, cluster)).toThrow(/ADD COLUMN only/);
+      expect(() => renderForTopology(`ALTER TABLE notification_events ${add}, DROP COLUMN postage`, cluster)).toThrow(/one kind per statement/);
+      expect(() => renderForTopology(`ALTER TABLE notification_events ON CLUSTER x ${add}`, cluster)).toThrow(/one kind per statement/);
+    });
+  });
+
+  describe('ALTER TABLE ... ADD / MATERIALIZE PROJECTION, MODIFY SETTING', () => {
+    const projection = 'ADD PROJECTION IF NOT EXISTS p (SELECT day, sum(letters) GROUP BY day)';
+    it('goes to a replicated table on every node', () => {
+      expect(renderForTopology(`ALTER TABLE fact_billing ${projection}`, cluster)).toEqual([`ALTER TABLE fact_billing ON CLUSTER ${CLUSTER} ${projection}`]);
+      expect(renderForTopology("ALTER TABLE fact_billing MODIFY SETTING deduplicate_merge_projection_mode = 'rebuild'", cluster)).toEqual([
+        `ALTER TABLE fact_billing ON CLUSTER ${CLUSTER} MODIFY SETTING deduplicate_merge_projection_mode = 'rebuild'`,
+      ]);
+    });
+
+    it('goes to a sharded table\'s local table only: its Distributed table stores no parts', () => {
+      expect(renderForTopology('ALTER TABLE notification_events MATERIALIZE PROJECTION p', cluster)).toEqual([
+        `ALTER TABLE notification_events_local ON CLUSTER ${CLUSTER} MATERIALIZE PROJECTION p`,
+      ]);
+    });
+
+    it('is never mixed with a column in one statement, and refuses a view', () => {
+      const add = 'ADD COLUMN pages UInt32 DEFAULT 0';
+      expect(() => renderForTopology(`ALTER TABLE notification_events ${add}, ${projection}`, cluster)).toThrow(/one kind per statement/);
+      expect(() => renderForTopology(`ALTER TABLE letter_events_mv ${projection}`, cluster)).toThrow(/is a view/);
     });
 
   });
