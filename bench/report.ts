@@ -12,12 +12,17 @@
 //   The facts "publish" every PUBLISH seconds during the round, so each side recomputes while
 //   serving the previous rendering (stale-while-revalidate), as after a real rollup.
 //
-// Load: autocannon (a child process) against HTTP on loopback; PostgreSQL's uncached load is
-// `pg` from this process. Rounds alternate the systems per endpoint; medians over the rounds.
+// Load: bench/http-load.ts (undici, a child process) against HTTP on loopback; PostgreSQL's
+// uncached load is `pg` from this process. Rounds alternate the systems per endpoint; medians over
+// the rounds. A bare node:http server answering with the report's exact bytes, under the same
+// load, gives each report's floor on this machine (static_cached, static_cached_gzip): what moving
+// the body costs with nothing computed, looked up or authenticated.
 //
 //   tsx bench/report.ts [--quick] [--services 2000] [--seconds 10] [--runs 3] [--concurrency 50] [--publish 5]
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -98,19 +103,41 @@ const bases = {
 };
 const token = () => new SignJWT({}).setProtectedHeader({ alg: 'HS256', typ: 'JWT' }).setIssuer(ADMIN.clientId).setIssuedAt().sign(new TextEncoder().encode(ADMIN.secret));
 
-/** autocannon in its own process, so the load generator does not share the servers' event loop. */
+/** The load generator in its own process, so it does not share the servers' event loop. */
 async function http(base: string, endpoint: string, load: string[], gzip = false): Promise<Latency> {
   const headers = ['-H', `authorization=Bearer ${await token()}`, ...(gzip ? ['-H', 'accept-encoding=gzip'] : [])];
-  const { stdout } = await run(path.join(ROOT, 'node_modules/.bin/autocannon'), [...load, '-j', '-t', '600', ...headers, `${base}${endpoint}${QUERY}`], {
+  const { stdout } = await run(process.execPath, ['--import', 'tsx', path.join(ROOT, 'bench/http-load.ts'), ...load, ...headers, `${base}${endpoint}${QUERY}`], {
     maxBuffer: 16 << 20,
     timeout: 1_800_000,
   });
-  const r = JSON.parse(stdout) as { latency: { p50: number; p99: number }; requests: { total: number }; non2xx: number; errors: number; timeouts: number };
-  return { p50: r.latency.p50, p99: r.latency.p99, requests: r.requests.total, errors: r.non2xx + r.errors + r.timeouts };
+  const r = JSON.parse(stdout) as Latency & { first_error?: string };
+  if (r.first_error) log(`${endpoint}: ${r.errors} errors, the first: ${r.first_error}`);
+  return { p50: r.p50, p99: r.p99, requests: r.requests, errors: r.errors };
 }
-const forSeconds = ['-c', String(CONCURRENCY), '-d', String(SECONDS)];
-const oneWave = ['-c', String(CONCURRENCY), '-a', String(CONCURRENCY)];
-const oneClient = ['-c', '1', '-a', String(ONE_CLIENT_REQUESTS)];
+const forSeconds = ['--connections', String(CONCURRENCY), '--seconds', String(SECONDS)];
+const oneWave = ['--connections', String(CONCURRENCY), '--amount', String(CONCURRENCY)];
+const oneClient = ['--connections', '1', '--amount', String(ONE_CLIENT_REQUESTS)];
+
+/** A bare node:http server answering every request with `body` (and its coding): the floor. */
+async function staticServer(body: Buffer, coding?: string): Promise<{ base: string; server: Server }> {
+  const server = createServer((_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': body.length, ...(coding ? { 'content-encoding': coding } : {}) });
+    res.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+}
+
+/** The same load against a bare server holding the report's body as our API sends it. */
+async function floor(endpoint: string, gzip: boolean): Promise<Latency> {
+  const res = await cachedApp.inject({ url: `${endpoint}${QUERY}`, headers: { authorization: `Bearer ${await token()}`, ...(gzip ? { 'accept-encoding': 'gzip' } : {}) } });
+  const { base, server } = await staticServer(res.rawPayload, gzip ? 'gzip' : undefined);
+  try {
+    return await http(base, endpoint, forSeconds);
+  } finally {
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
 
 /** `clients` at once, each asking the report's queries `each` times in a row. */
 async function postgresUncached(endpoint: string, clients: number, each: number): Promise<Latency> {
@@ -140,7 +167,7 @@ async function bodyBytes(endpoint: string) {
   return { identity: await size({}), gzip: await size({ 'accept-encoding': 'gzip' }) };
 }
 
-const MEASURES = ['ours_cached', 'ours_cached_gzip', 'postgres_cached', 'postgres_cached_gzip', 'ours_uncached_1', 'postgres_uncached_1', `ours_uncached_${CONCURRENCY}`, `postgres_uncached_${CONCURRENCY}`] as const;
+const MEASURES = ['ours_cached', 'ours_cached_gzip', 'postgres_cached', 'postgres_cached_gzip', 'static_cached', 'static_cached_gzip', 'ours_uncached_1', 'postgres_uncached_1', `ours_uncached_${CONCURRENCY}`, `postgres_uncached_${CONCURRENCY}`] as const;
 type Measure = string;
 const rounds: Record<string, Record<Measure, Latency[]>> = Object.fromEntries(ENDPOINTS.map((e) => [e, Object.fromEntries(MEASURES.map((m) => [m, []]))]));
 const sizes: Record<string, { identity: number; gzip: number }> = {};
@@ -151,12 +178,14 @@ try {
       // Each cache holds the report before its round (as after earlier reads); then it is
       // only ever recomputed in the background, after each publish.
       sizes[endpoint] = await bodyBytes(endpoint);
-      await http(bases.postgres_cached, endpoint, ['-c', '1', '-a', '1']);
+      await http(bases.postgres_cached, endpoint, ['--connections', '1', '--amount', '1']);
       const measured: Record<Measure, Latency> = {
         ours_cached: await http(bases.ours, endpoint, forSeconds),
         postgres_cached: await http(bases.postgres_cached, endpoint, forSeconds),
         ours_cached_gzip: await http(bases.ours, endpoint, forSeconds, true),
         postgres_cached_gzip: await http(bases.postgres_cached, endpoint, forSeconds, true),
+        static_cached: await floor(endpoint, false),
+        static_cached_gzip: await floor(endpoint, true),
         ours_uncached_1: await http(bases.ours_uncached, endpoint, oneClient),
         postgres_uncached_1: await postgresUncached(endpoint, 1, ONE_CLIENT_REQUESTS),
         [`ours_uncached_${CONCURRENCY}`]: await http(bases.ours_uncached, endpoint, oneWave),
@@ -212,7 +241,7 @@ writeResult(args.quick ? 'report.quick' : 'report', {
   method:
     'Four pairings per report, whole financial year. uncached_1: one client, 5 requests in a row (our API with its cache off; the report\'s SQL through pg). ' +
     `uncached_${CONCURRENCY}: one wave of ${CONCURRENCY} requests at once, nothing shared (our uncached API; ${CONCURRENCY} pooled pg connections). ` +
-    'cached / cached_gzip: autocannon -c CONCURRENCY for SECONDS, without and with Accept-Encoding: gzip, against our API as deployed and against the same ReportCache + reply code in front of PostgreSQL; ' +
+    'cached / cached_gzip: bench/http-load.ts (undici) with CONCURRENCY connections for SECONDS, without and with Accept-Encoding: gzip, against our API as deployed and against the same ReportCache + reply code in front of PostgreSQL; static_cached(_gzip): the same load against a bare node:http server answering with the report\'s exact bytes (the floor on this machine); ' +
     'the facts version moves every publish_every_s on both, so each recomputes in the background while serving the previous rendering. Medians over rounds; p99 speed-up = PostgreSQL p99 / ours.',
   latency_ms: summary,
   rounds,
