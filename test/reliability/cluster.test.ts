@@ -13,7 +13,7 @@ import { DLQ_TOPICS, SOURCE_TOPICS, TOPICS } from '@notify-stats/events';
 import { INGEST_GROUP_ID, consumerLag, replicasInSyncEverywhere } from '@notify-stats/kafka';
 import { expectedDailyVolumes, expectedPlatformStats, produce, type ProduceResult } from '@notify-stats/loadgen';
 import { startTestCluster, type TestCluster } from '../support/broker.ts';
-import { busiestLeader, groupAssignments, groupCoordinator } from '../support/cluster-state.ts';
+import { busiestLeader, groupAssignments, groupCoordinator, partitionCountsByBroker } from '../support/cluster-state.ts';
 import { startPipeline, type TestPipeline } from '../support/pipeline.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -190,9 +190,11 @@ async function scenarios(): Promise<void> {
   // 3. The event topics grow while the pipeline runs; a second stream fills every partition.
   const joinsBeforeGrowth = joins.length;
   await settled('partitions added', () => p.admin.createPartitions({ topicPartitions: GROWN_TOPICS.map((topic) => ({ topic, count: GROWN })) }));
+  // Every broker, each asked alone: the second stream reads the partition count once, from
+  // whichever broker it reaches, and a stale answer would keep it off the new partitions.
   await waitFor('every node to know the new partitions', async () => {
-    const { topics } = await p.admin.fetchTopicMetadata({ topics: [...GROWN_TOPICS] });
-    return topics.every((t) => t.partitions.length === GROWN && t.partitions.every((x) => x.leader >= 0));
+    const counts = await partitionCountsByBroker(cluster.brokers, GROWN_TOPICS);
+    return counts.every((byTopic) => GROWN_TOPICS.every((t) => byTopic[t] === GROWN));
   }, 60_000, 250);
   mark('partitions added', { acknowledged: first.acknowledged() });
   const second = stream(8, SECOND_END);
