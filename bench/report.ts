@@ -129,9 +129,8 @@ async function staticServer(body: Buffer, coding?: string): Promise<{ base: stri
 }
 
 /** The same load against a bare server holding the report's body as our API sends it. */
-async function floor(endpoint: string, gzip: boolean): Promise<Latency> {
-  const res = await cachedApp.inject({ url: `${endpoint}${QUERY}`, headers: { authorization: `Bearer ${await token()}`, ...(gzip ? { 'accept-encoding': 'gzip' } : {}) } });
-  const { base, server } = await staticServer(res.rawPayload, gzip ? 'gzip' : undefined);
+async function floor(endpoint: string, body: Buffer, coding?: string): Promise<Latency> {
+  const { base, server } = await staticServer(body, coding);
   try {
     return await http(base, endpoint, forSeconds);
   } finally {
@@ -160,11 +159,11 @@ async function postgresUncached(endpoint: string, clients: number, each: number)
   return { p50: round(percentile(latencies, 50) ?? NaN, 1), p99: round(percentile(latencies, 99) ?? NaN, 1), requests: latencies.length, errors };
 }
 
-/** Body sizes as sent, plain and gzip (one request each to the cached API). */
-async function bodyBytes(endpoint: string) {
+/** The bodies as sent, plain and gzip (one request each to the cached API): their sizes, and the floor's bytes. */
+async function bodies(endpoint: string) {
   const headers = { authorization: `Bearer ${await token()}` };
-  const size = async (h: Record<string, string>) => (await cachedApp.inject({ url: `${endpoint}${QUERY}`, headers: { ...headers, ...h } })).rawPayload.length;
-  return { identity: await size({}), gzip: await size({ 'accept-encoding': 'gzip' }) };
+  const body = async (h: Record<string, string>) => (await cachedApp.inject({ url: `${endpoint}${QUERY}`, headers: { ...headers, ...h } })).rawPayload;
+  return { identity: await body({}), gzip: await body({ 'accept-encoding': 'gzip' }) };
 }
 
 const MEASURES = ['ours_cached', 'ours_cached_gzip', 'postgres_cached', 'postgres_cached_gzip', 'static_cached', 'static_cached_gzip', 'ours_uncached_1', 'postgres_uncached_1', `ours_uncached_${CONCURRENCY}`, `postgres_uncached_${CONCURRENCY}`] as const;
@@ -177,15 +176,16 @@ try {
     for (const endpoint of ENDPOINTS) {
       // Each cache holds the report before its round (as after earlier reads); then it is
       // only ever recomputed in the background, after each publish.
-      sizes[endpoint] = await bodyBytes(endpoint);
+      const sent = await bodies(endpoint);
+      sizes[endpoint] = { identity: sent.identity.length, gzip: sent.gzip.length };
       await http(bases.postgres_cached, endpoint, ['--connections', '1', '--amount', '1']);
       const measured: Record<Measure, Latency> = {
         ours_cached: await http(bases.ours, endpoint, forSeconds),
         postgres_cached: await http(bases.postgres_cached, endpoint, forSeconds),
         ours_cached_gzip: await http(bases.ours, endpoint, forSeconds, true),
         postgres_cached_gzip: await http(bases.postgres_cached, endpoint, forSeconds, true),
-        static_cached: await floor(endpoint, false),
-        static_cached_gzip: await floor(endpoint, true),
+        static_cached: await floor(endpoint, sent.identity),
+        static_cached_gzip: await floor(endpoint, sent.gzip, 'gzip'),
         ours_uncached_1: await http(bases.ours_uncached, endpoint, oneClient),
         postgres_uncached_1: await postgresUncached(endpoint, 1, ONE_CLIENT_REQUESTS),
         [`ours_uncached_${CONCURRENCY}`]: await http(bases.ours_uncached, endpoint, oneWave),

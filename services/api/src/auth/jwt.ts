@@ -49,16 +49,15 @@ interface VerifiedClaims {
 // anew. Only tokens that verified are kept (a stranger cannot fill the cache without a secret),
 // for no longer than the iat window leaves them usable.
 const verified = new LRUCache<string, VerifiedClaims>({ max: 10_000, ttl: 2 * IAT_TOLERANCE_S * 1000 });
-const cacheKey = (token: string, secret: string | Uint8Array, issuer: string) =>
-  `${typeof secret === 'string' ? secret : Buffer.from(secret).toString('base64url')}\0${issuer}\0${token}`;
+const cacheKey = (token: string, secret: string, issuer: string) => `${secret}\0${issuer}\0${token}`;
 // As jose checks them (no clock tolerance): otherwise jose is asked again, and says why not.
 const timeClaimsHold = (c: VerifiedClaims, nowS: number) => (c.exp === undefined || c.exp > nowS) && (c.nbf === undefined || c.nbf <= nowS);
 
-async function verifiedClaims(token: string, secret: string | Uint8Array, issuer: string, nowMs: number): Promise<VerifiedClaims> {
+async function verifiedClaims(token: string, secret: string, issuer: string, nowMs: number): Promise<VerifiedClaims> {
   const key = cacheKey(token, secret, issuer);
   const known = verified.get(key);
   if (known && timeClaimsHold(known, Math.floor(nowMs / 1000))) return known;
-  const { payload } = await jwtVerify(token, typeof secret === 'string' ? new TextEncoder().encode(secret) : secret, {
+  const { payload } = await jwtVerify(token, new TextEncoder().encode(secret), {
     algorithms: ['HS256'],
     issuer,
     currentDate: new Date(nowMs),
@@ -69,7 +68,7 @@ async function verifiedClaims(token: string, secret: string | Uint8Array, issuer
 }
 
 /** Verifies an HS256 token's signature, issuer and `iat` window; every failure is a 403. */
-export async function verifyHs256(token: string, secret: string | Uint8Array, issuer: string, nowMs = Date.now()): Promise<void> {
+export async function verifyHs256(token: string, secret: string, issuer: string, nowMs = Date.now()): Promise<void> {
   let iat: number | undefined;
   try {
     ({ iat } = await verifiedClaims(token, secret, issuer, nowMs));
