@@ -13,7 +13,7 @@ import { DLQ_TOPICS, SOURCE_TOPICS, TOPICS } from '@notify-stats/events';
 import { INGEST_GROUP_ID, consumerLag, replicasInSyncEverywhere } from '@notify-stats/kafka';
 import { expectedDailyVolumes, expectedPlatformStats, produce, type ProduceResult } from '@notify-stats/loadgen';
 import { startTestCluster, type TestCluster } from '../support/broker.ts';
-import { busiestLeader, groupAssignments, groupCoordinator, partitionCountsByBroker } from '../support/cluster-state.ts';
+import { busiestLeader, groupAssignments, groupCoordinator } from '../support/cluster-state.ts';
 import { startPipeline, type TestPipeline } from '../support/pipeline.ts';
 import { waitFor } from '../support/wait.ts';
 
@@ -67,22 +67,33 @@ afterAll(async () => {
 
 interface Stream {
   acknowledged(): number;
+  /** Partitions of each topic the stream spreads over, once its first messages are acknowledged. */
+  partitions(): Readonly<Record<string, number>> | undefined;
+  /** Rejects with the stream's error as soon as it fails; never settles otherwise. */
+  failed: Promise<never>;
   stop(): Promise<ProduceResult>;
 }
 
 /** A paced load-generator stream with acks=all (the load generator's only mode), stopped on demand. */
 function stream(seed: number, endDay: string): Stream {
   let acknowledged = 0;
+  let partitions: Readonly<Record<string, number>> | undefined;
   const abort = new AbortController();
   const run = produce(
     p.kafka,
     { count: PLANNED, days: 7, endDay, services: 20, seed, lateFraction: 0.05, duplicateFraction: 0.02, invalidFraction: 0.001, rate: RATE },
-    (progress) => (acknowledged = progress.acknowledged),
+    (progress) => ({ acknowledged, partitions } = progress),
     abort.signal,
   );
-  run.catch(() => undefined); // awaited in stop(); a failed send is reported there
+  const failed = run.then(
+    () => new Promise<never>(() => undefined),
+    (err: unknown) => Promise.reject(new Error(`stream ${seed} failed after ${acknowledged} acknowledged messages: ${String(err)}`, { cause: err })),
+  );
+  failed.catch(() => undefined); // raced where a wait depends on the stream, and awaited in stop()
   const handle: Stream = {
     acknowledged: () => acknowledged,
+    partitions: () => partitions,
+    failed,
     stop: async () => {
       abort.abort();
       running.delete(handle);
@@ -132,9 +143,13 @@ it('loses and doubles nothing through a leader SIGKILL, a broker outage, added p
   try {
     await scenarios();
   } catch (err) {
-    // What the cluster and the workers say at the failure, beside the timeline so far.
+    // What the cluster, the streams and the workers say at the failure, beside the timeline so far.
+    const streams = await Promise.all(
+      [...running].map((s) => s.stop().then((r) => ({ acknowledged: r.acknowledged, partitions: r.partitions }), (e: unknown) => ({ error: String(e) }))),
+    );
     const state = {
       timeline,
+      streams,
       joins,
       lag: await consumerLag(p.admin, INGEST_GROUP_ID, SOURCE_TOPICS).catch((e: unknown) => String(e)),
       assignments: await groupAssignments(p.admin, INGEST_GROUP_ID).catch((e: unknown) => String(e)),
@@ -190,18 +205,30 @@ async function scenarios(): Promise<void> {
   // 3. The event topics grow while the pipeline runs; a second stream fills every partition.
   const joinsBeforeGrowth = joins.length;
   await settled('partitions added', () => p.admin.createPartitions({ topicPartitions: GROWN_TOPICS.map((topic) => ({ topic, count: GROWN })) }));
-  // Every broker, each asked alone: the second stream reads the partition count once, from
-  // whichever broker it reaches, and a stale answer would keep it off the new partitions.
-  await waitFor('every node to know the new partitions', async () => {
-    const counts = await partitionCountsByBroker(cluster.brokers, GROWN_TOPICS);
-    return counts.every((byTopic) => GROWN_TOPICS.every((t) => byTopic[t] === GROWN));
+  // Brokers learn of added partitions from the controller one by one, and each metadata request
+  // goes to whichever broker the client picks: ten answers in a row, before the stream asks.
+  await waitFor('the brokers to know the new partitions', async () => {
+    for (let i = 0; i < 10; i++) {
+      const { topics } = await p.admin.fetchTopicMetadata({ topics: GROWN_TOPICS });
+      if (!topics.every((t) => t.partitions.filter((x) => x.leader >= 0).length === GROWN)) return false;
+    }
+    return true;
   }, 60_000, 250);
   mark('partitions added', { acknowledged: first.acknowledged() });
   const second = stream(8, SECOND_END);
-  await waitFor('the new partitions to be consumed', async () => {
-    const lag = await consumerLag(p.admin, INGEST_GROUP_ID, [TOPICS.notificationStatus]);
-    return lag.filter((l) => l.partition >= 6 && l.committed > 0).length === GROWN - 6;
-  }, 300_000, 500);
+  // A stream that dies fails the wait at once, with its own error, rather than after 300 s; one
+  // told the old count would never reach the new partitions.
+  const told = await Promise.race([second.failed, first.failed, waitFor('the second stream to start', async () => second.partitions(), 120_000, 100)]);
+  mark('second stream started', { partitions: told });
+  for (const [topic, count] of Object.entries(told)) expect(count, topic).toBe(topic === TOPICS.referenceData ? 6 : GROWN);
+  await Promise.race([
+    second.failed,
+    first.failed,
+    waitFor('the new partitions to be consumed', async () => {
+      const lag = await consumerLag(p.admin, INGEST_GROUP_ID, [TOPICS.notificationStatus]);
+      return lag.filter((l) => l.partition >= 6 && l.committed > 0).length === GROWN - 6;
+    }, 300_000, 500),
+  ]);
   mark('new partitions consumed', { acknowledged: second.acknowledged() });
   await progressed('both streams flowing', 5_000);
 

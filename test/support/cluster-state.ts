@@ -1,6 +1,6 @@
 // What a Kafka cluster says about itself, read the way an operator would (metadata requests):
 // who leads which partitions, who coordinates a group, whether every replica is back in sync.
-import { AssignerProtocol, Kafka, logLevel, type Admin } from 'kafkajs';
+import { AssignerProtocol, type Admin } from 'kafkajs';
 
 /** Kafka's String.hashCode, as the broker computes it to place a group's offsets. */
 function javaHashCode(text: string): number {
@@ -38,25 +38,4 @@ export async function groupCoordinator(admin: Admin, groupId: string): Promise<n
 export async function groupAssignments(admin: Admin, groupId: string): Promise<Array<Record<string, number[]>>> {
   const { groups } = await admin.describeGroups([groupId]);
   return (groups[0]?.members ?? []).map((m) => AssignerProtocol.MemberAssignment.decode(m.memberAssignment)?.assignment ?? {});
-}
-
-/**
- * Partitions with a leader of each of `topics`, as each broker answers itself (an admin whose
- * only seed is that broker asks it alone). Brokers learn of added partitions from the
- * controller one by one, so one broker's answer says nothing of another's: a client that
- * reads the count once when it starts (the load generator does) may still be told the old one.
- */
-export async function partitionCountsByBroker(brokers: readonly string[], topics: readonly string[]): Promise<Array<Record<string, number>>> {
-  return Promise.all(
-    brokers.map(async (broker) => {
-      const admin = new Kafka({ clientId: 'notify-stats-test-metadata', brokers: [broker], logLevel: logLevel.NOTHING, retry: { retries: 0 } }).admin();
-      await admin.connect();
-      try {
-        const { topics: meta } = await admin.fetchTopicMetadata({ topics: [...topics] });
-        return Object.fromEntries(meta.map((t) => [t.name, t.partitions.filter((x) => x.leader >= 0).length]));
-      } finally {
-        await admin.disconnect();
-      }
-    }),
-  );
 }

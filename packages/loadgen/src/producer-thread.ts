@@ -7,6 +7,7 @@ import { generate } from './generator.ts';
 import type { LoadgenOptions } from './options.ts';
 import { pacing } from './rate-limiter.ts';
 import { sendLoop } from './send-loop.ts';
+import { LOADGEN_METADATA_MAX_AGE_MS } from './send-fully.ts';
 import { TallyBuilder, type Tally } from './tally.ts';
 
 export interface ThreadInit {
@@ -91,7 +92,7 @@ async function run(init: ThreadInit): Promise<void> {
         process.stderr.write(`${JSON.stringify({ level: LEVELS[level], kafka: log })}\n`),
   });
   const producers = Array.from({ length: init.connections }, () =>
-    kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false }),
+    kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, metadataMaxAge: LOADGEN_METADATA_MAX_AGE_MS }),
   );
   let result: { acknowledged: number; failure: unknown } = { acknowledged: 0, failure: null };
   try {

@@ -3,12 +3,14 @@
 import { Worker } from 'node:worker_threads';
 import { Partitioners, type Kafka } from 'kafkajs';
 import { TOPICS, type SourceTopic } from '@notify-stats/events';
+import { retry } from '@notify-stats/runtime/retry';
 import { Batcher } from './batcher.ts';
 import { generate } from './generator.ts';
 import type { LoadgenOptions } from './options.ts';
 import type { FromThread, ThreadInit, ToThread } from './producer-thread.ts';
 import { pacing } from './rate-limiter.ts';
 import { sendLoop } from './send-loop.ts';
+import { LOADGEN_METADATA_MAX_AGE_MS } from './send-fully.ts';
 import { mergeTallies } from './tally-merge.ts';
 import { TallyBuilder, type Tally } from './tally.ts';
 
@@ -35,6 +37,8 @@ export interface ProduceProgress {
   acknowledged: number;
   total: number;
   elapsedMs: number;
+  /** Partitions of each topic the stream is spread over (read once, when it started). */
+  partitions: Readonly<Record<string, number>>;
 }
 
 export interface ProduceResult {
@@ -46,6 +50,8 @@ export interface ProduceResult {
   aborted: boolean;
   elapsedMs: number;
   messagesPerSecond: number;
+  /** Partitions of each topic the stream was spread over (read once, when it started). */
+  partitions: Record<string, number>;
 }
 
 /** A send failed (after kafkajs's own retries); `result` holds what was acknowledged before. */
@@ -64,16 +70,30 @@ function positiveInt(name: string, v: number, max: number): number {
   return v;
 }
 
-/** Partition counts of the topics we write to; a missing topic is an error worth a clear message. */
-async function partitionCounts(kafka: Kafka): Promise<Map<string, number>> {
+/** A topic the stream needs is missing: asking again will not create it. */
+class MissingTopics extends Error {}
+
+/**
+ * Partition counts of the topics we write to, once every partition has a leader. Right after a
+ * topic grows, or during a leader election, a broker answers partitions without one (or fails
+ * the request): asked again for up to about 20 s rather than failing the stream at its start.
+ */
+async function partitionCounts(kafka: Kafka, stopped: () => boolean): Promise<Map<string, number>> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const existing = new Set(await admin.listTopics());
-    const missing = PRODUCED_TOPICS.filter((t) => !existing.has(t));
-    if (missing.length) throw new Error(`topic(s) ${missing.join(', ')} do not exist: start the pipeline (it creates them) or create them first`);
-    const { topics } = await admin.fetchTopicMetadata({ topics: [...PRODUCED_TOPICS] });
-    return new Map(topics.map((t) => [t.name, t.partitions.length]));
+    return await retry(
+      async () => {
+        const existing = new Set(await admin.listTopics());
+        const missing = PRODUCED_TOPICS.filter((t) => !existing.has(t));
+        if (missing.length) throw new MissingTopics(`topic(s) ${missing.join(', ')} do not exist: start the pipeline (it creates them) or create them first`);
+        const { topics } = await admin.fetchTopicMetadata({ topics: [...PRODUCED_TOPICS] });
+        const leaderless = topics.flatMap((t) => t.partitions.filter((p) => p.leader < 0).map((p) => `${t.name}[${p.partitionId}]`));
+        if (leaderless.length) throw new Error(`partitions without a leader: ${leaderless.join(' ')}`);
+        return new Map(topics.map((t) => [t.name, t.partitions.length]));
+      },
+      { baseMs: 250, maxMs: 4_000, maxAttempts: 8, shouldStop: (err) => err instanceof MissingTopics || stopped() },
+    );
   } finally {
     await admin.disconnect();
   }
@@ -107,9 +127,11 @@ export async function produce(
   if (signal?.aborted) stop.abort();
   let acknowledged = 0;
   let started = performance.now();
+  let partitions = new Map<string, number>();
+  let spread: Readonly<Record<string, number>> = {};
   const progress = (count: number) => {
     acknowledged += count;
-    onProgress?.({ acknowledged, total: generation.total, elapsedMs: performance.now() - started });
+    onProgress?.({ acknowledged, total: generation.total, elapsedMs: performance.now() - started, partitions: spread });
   };
   // Chunks go to whichever thread asks first, so no thread idles while another has work left.
   let nextIndex = 0;
@@ -131,9 +153,9 @@ export async function produce(
 
   let parts: Array<{ tally: Tally; error: string | null }>;
   try {
-    let partitions: Map<string, number>;
     try {
-      partitions = await partitionCounts(kafka);
+      partitions = await partitionCounts(kafka, () => stop.signal.aborted);
+      spread = Object.fromEntries(partitions);
     } catch (err) {
       stop.abort();
       await pool?.results;
@@ -143,7 +165,7 @@ export async function produce(
     pool?.start(partitions);
     // This thread produces too, and sends the reference data first.
     const producers = Array.from({ length: connections }, () =>
-      kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false }),
+      kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, metadataMaxAge: LOADGEN_METADATA_MAX_AGE_MS }),
     );
     const tally = new TallyBuilder(generation);
     let local: { tally: Tally; error: string | null };
@@ -182,6 +204,7 @@ export async function produce(
     aborted: Boolean(signal?.aborted) && tally.messages.total < generation.total,
     elapsedMs,
     messagesPerSecond: tally.messages.total / Math.max(0.001, elapsedMs / 1000),
+    partitions: spread,
   };
   const error = parts.find((p) => p.error !== null)?.error;
   if (error) throw new ProduceError(`producing failed after ${result.acknowledged} acknowledged messages: ${error}`, result);

@@ -1,4 +1,5 @@
 import type { CompressionTypes, Producer, RecordMetadata, TopicMessages } from 'kafkajs';
+import { backoffMs, sleep } from '@notify-stats/runtime/retry';
 
 export interface FullBatch {
   topicMessages: TopicMessages[];
@@ -20,14 +21,24 @@ const key = (topic: string, partition: number | undefined) => `${topic}\u0000${S
  * partition targeted has answered without error. A message may be written twice (the pipeline
  * absorbs that: event_id), but none is counted as acknowledged without an answer. Every message
  * must name its partition.
+ *
+ * kafkajs also skips, without a word, a partition its metadata does not know yet (one just added
+ * to the topic, where the load generator's count came from a broker that knew it first). So the
+ * rounds are spaced (0.1 s doubling to 2 s, about 11 s over ten rounds): long enough for the
+ * producer's metadata to be refreshed (`LOADGEN_METADATA_MAX_AGE_MS`).
  */
-export async function sendBatchFully(producer: Pick<Producer, 'sendBatch'>, batch: FullBatch, maxRounds = 10): Promise<void> {
+export async function sendBatchFully(
+  producer: Pick<Producer, 'sendBatch'>,
+  batch: FullBatch,
+  { maxRounds = 10, pause = (round: number) => sleep(backoffMs(round, { baseMs: 100, maxMs: 2_000 })) }: { maxRounds?: number; pause?: (round: number) => Promise<void> } = {},
+): Promise<void> {
   let pending = batch.topicMessages;
   for (let round = 1; pending.length > 0; round++) {
     if (round > maxRounds) {
       const missing = pending.map((t) => `${t.topic}[${[...new Set(t.messages.map((m) => m.partition))].join(',')}]`).join(' ');
       throw new Error(`Kafka did not acknowledge ${missing} after ${maxRounds} sends`);
     }
+    if (round > 1) await pause(round - 1);
     const answers: RecordMetadata[] = await producer.sendBatch({ ...batch, topicMessages: pending });
     const answered = new Set(answers.filter((a) => a.errorCode === 0).map((a) => key(a.topicName, a.partition)));
     pending = pending
@@ -38,3 +49,9 @@ export async function sendBatchFully(producer: Pick<Producer, 'sendBatch'>, batc
       .filter((t) => t.messages.length > 0);
   }
 }
+
+/**
+ * How old a load-generator producer's metadata may grow (kafkajs's default is 5 minutes): a
+ * partition added while it runs is known to it within this, so the spaced rounds above reach it.
+ */
+export const LOADGEN_METADATA_MAX_AGE_MS = 5_000;

@@ -4,18 +4,24 @@ import { TOPICS, decodeMessage } from '@notify-stats/events';
 import { ProduceError, generateAll, produce } from '../src/index.ts';
 
 /** A stand-in for kafkajs: records what is sent, acknowledges after `delayMs`, fails on demand. */
-function fakeKafka(opts: { delayMs?: number; failAfter?: number; topics?: string[] } = {}) {
+function fakeKafka(opts: { delayMs?: number; failAfter?: number; topics?: string[]; partitions?: number; leaderlessAnswers?: number } = {}) {
   const sent: ProducerBatch[] = [];
   let sends = 0;
+  let metadataAnswers = 0;
+  let topicLists = 0;
   const topics = opts.topics ?? [TOPICS.referenceData, TOPICS.notificationStatus, TOPICS.letterDespatch];
   const kafka = {
     admin: () => ({
       connect: async () => undefined,
       disconnect: async () => undefined,
-      listTopics: async () => topics,
-      fetchTopicMetadata: async ({ topics: wanted }: { topics: string[] }) => ({
-        topics: wanted.map((name) => ({ name, partitions: Array.from({ length: 6 }, (_, i) => ({ partitionId: i })) })),
-      }),
+      listTopics: async () => (topicLists++, topics),
+      // The first `leaderlessAnswers` answers have partitions past the sixth without a leader
+      // yet, as a broker answers right after the topic grew.
+      fetchTopicMetadata: async ({ topics: wanted }: { topics: string[] }) => {
+        const leaderless = ++metadataAnswers <= (opts.leaderlessAnswers ?? 0);
+        const partitions = Array.from({ length: opts.partitions ?? 6 }, (_, i) => ({ partitionId: i, leader: leaderless && i >= 6 ? -1 : i % 3 }));
+        return { topics: wanted.map((name) => ({ name, partitions })) };
+      },
     }),
     producer: () => ({
       connect: async () => undefined,
@@ -31,7 +37,7 @@ function fakeKafka(opts: { delayMs?: number; failAfter?: number; topics?: string
     }),
   } as unknown as Kafka;
   const messages = () => sent.flatMap((b) => b.topicMessages!.flatMap((t) => t.messages.map((m) => ({ topic: t.topic, ...m }))));
-  return { kafka, sent, messages };
+  return { kafka, sent, messages, metadataAnswers: () => metadataAnswers, topicLists: () => topicLists };
 }
 
 const options = { count: 5000, services: 4, seed: 17, days: 3, endDay: '2024-09-30', lateFraction: 0.05, duplicateFraction: 0.02, invalidFraction: 0.01, threads: 0 };
@@ -89,8 +95,18 @@ describe('produce (on the calling thread, against a fake kafkajs)', () => {
     expect(fake.sent.every((b) => b.topicMessages!.reduce((a, t) => a + t.messages.length, 0) <= 100)).toBe(true);
   });
 
-  it('says which topics are missing', async () => {
+  it('says which topics are missing, without asking again', async () => {
     const fake = fakeKafka({ topics: [TOPICS.referenceData] });
     await expect(produce(fake.kafka, options)).rejects.toThrow(/notify.notification-status.v1, notify.letter-despatch.v1 do not exist/);
+    expect(fake.topicLists()).toBe(1);
+  });
+
+  it('waits until every partition of a grown topic has a leader, then spreads the stream over all of them', async () => {
+    const fake = fakeKafka({ partitions: 9, leaderlessAnswers: 2 });
+    const result = await produce(fake.kafka, options);
+    expect(fake.metadataAnswers()).toBe(3);
+    expect(result.partitions).toEqual({ [TOPICS.referenceData]: 9, [TOPICS.notificationStatus]: 9, [TOPICS.letterDespatch]: 9 });
+    const used = new Set(fake.messages().filter((m) => m.topic === TOPICS.notificationStatus).map((m) => m.partition));
+    expect([...used].sort()).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8]);
   });
 });

@@ -31,7 +31,7 @@ describe('sendBatchFully', () => {
 
   it('sends again the messages of partitions missing from the answer, and only those', async () => {
     const producer = droppingProducer(new Set([1]));
-    await sendBatchFully(producer, batch([msg(0, 'a'), msg(1, 'b'), msg(1, 'c'), msg(2, 'd')]));
+    await sendBatchFully(producer, batch([msg(0, 'a'), msg(1, 'b'), msg(1, 'c'), msg(2, 'd')]), { pause: async () => undefined });
     expect(producer.calls()).toBe(2);
     expect(producer.sent.map((s) => s.value).sort()).toEqual(['a', 'b', 'c', 'd']);
   });
@@ -44,7 +44,11 @@ describe('sendBatchFully', () => {
 
   it('fails, naming the partitions, when they are never acknowledged', async () => {
     const never = { sendBatch: async () => [] as RecordMetadata[] };
-    await expect(sendBatchFully(never, batch([msg(3, 'a')]), 3)).rejects.toThrow('Kafka did not acknowledge t[3] after 3 sends');
+    const pauses: number[] = [];
+    const pause = async (round: number) => void pauses.push(round);
+    await expect(sendBatchFully(never, batch([msg(3, 'a')]), { maxRounds: 3, pause })).rejects.toThrow('Kafka did not acknowledge t[3] after 3 sends');
+    // A pause between sends, for the producer's metadata to catch up; none after the last.
+    expect(pauses).toEqual([1, 2]);
   });
 
   it('refuses messages without a partition, whose acknowledgement it could not check', async () => {

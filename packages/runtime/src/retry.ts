@@ -17,7 +17,8 @@ export function backoffMs(attempt: number, { baseMs = 200, maxMs = 10_000, rando
 }
 
 /**
- * Retries with capped exponential backoff until `fn` succeeds or `shouldStop` says so.
+ * Retries with capped exponential backoff until `fn` succeeds or `shouldStop` says so (given
+ * the error, it can tell one that asking again will not cure).
  * Used where giving up would lose data (inserts before a commit): the caller keeps its
  * offsets uncommitted and simply waits out the outage.
  */
@@ -27,7 +28,7 @@ export async function retry<T>(
     baseMs?: number;
     maxMs?: number;
     maxAttempts?: number;
-    shouldStop?: () => boolean;
+    shouldStop?: (err: unknown) => boolean;
     onError?: (err: unknown, attempt: number, delayMs: number) => void;
   } = {},
 ): Promise<T> {
@@ -36,7 +37,7 @@ export async function retry<T>(
     try {
       return await fn(attempt);
     } catch (err) {
-      if (attempt >= maxAttempts || shouldStop()) throw err;
+      if (attempt >= maxAttempts || shouldStop(err)) throw err;
       const delay = backoffMs(attempt, { baseMs, maxMs });
       onError?.(err, attempt, delay);
       await sleep(delay);

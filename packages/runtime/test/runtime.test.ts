@@ -309,6 +309,19 @@ describe('retry', () => {
     expect(calls).toBe(3);
   });
 
+  it('stops at an error that shouldStop says asking again will not cure', async () => {
+    let calls = 0;
+    const p = retry(
+      async () => {
+        calls++;
+        throw new Error(calls === 2 ? 'permanent' : 'transient');
+      },
+      { baseMs: 1, maxMs: 5, shouldStop: (err) => (err as Error).message === 'permanent' },
+    );
+    await expect(p).rejects.toThrow('permanent');
+    expect(calls).toBe(2);
+  });
+
   it('stops at once when shouldStop is already true', async () => {
     let calls = 0;
     await expect(
