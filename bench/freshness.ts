@@ -12,7 +12,7 @@ import { createLogger, metricsRegistry } from '@notify-stats/runtime';
 import { startTestBroker } from '../test/support/broker.ts';
 import { startPipeline } from '../test/support/pipeline.ts';
 import { insertNotifications, withoutChangeLog } from './history.ts';
-import { benchArgs, load, log, machine, percentile, round, sleep, writeResult } from './lib.ts';
+import { benchArgs, cpuMeter, load, log, machine, percentile, round, sleep, writeResult } from './lib.ts';
 
 const args = benchArgs({ rate: { type: 'string' }, seconds: { type: 'string' }, 'backfill-year': { type: 'string' } });
 const RATE = Number(args.rate ?? 10_000);
@@ -50,6 +50,7 @@ const reader = (async () => {
   }
 })();
 const sampler = setInterval(() => samples.push(Date.now()), 250);
+const cpu = cpuMeter();
 const logger = createLogger('bench');
 logger.level = 'error';
 const run = await produce(createKafka(broker.brokers, 'bench-freshness', logger), {
@@ -62,6 +63,7 @@ const run = await produce(createKafka(broker.brokers, 'bench-freshness', logger)
   duplicateFraction: 0.01,
 });
 clearInterval(sampler);
+const cpuDuringLoad = cpu.stop();
 producing = false;
 await reader;
 const backfillMs = await backfill;
@@ -81,6 +83,9 @@ const result = {
   input: { rate: RATE, seconds: SECONDS, produced: run.acknowledged, achieved_rate: round(run.messagesPerSecond) },
   backfill: YEAR_PER_DAY > 0 ? { range: YEAR, notifications_per_day: YEAR_PER_DAY, repair_ms: backfillMs, notifications_counted: counted, finished_before_load_ended: backfillMs !== null && backfillMs < SECONDS * 1000 } : null,
   samples: delays.length,
+  // Of the machine's cores, how many were busy while the load ran, and how many this process
+  // (generator, ingest, rollups, API, engine) used; the rest is mostly the broker.
+  cpu_during_load: cpuDuringLoad,
   freshness_ms: { p50: percentile(delays, 50), p95: percentile(delays, 95), p99: percentile(delays, 99), max: delays.at(-1) ?? null },
   rollup_steps_ms: await histogram('notify_stats_rollup_step_seconds', 'step', 1000),
   ingest_writes_ms: await histogram('notify_stats_ingest_write_seconds', undefined, 1000),

@@ -4,6 +4,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 
 export const RESULTS_DIR = fileURLToPath(new URL('./results/', import.meta.url));
@@ -29,6 +30,44 @@ export function machine() {
 }
 
 export const load = () => loadavg().map((x) => round(x, 2));
+
+/** Busy and total jiffies of the machine's CPUs (/proc/stat's first line), or null off Linux. */
+function machineJiffies(): { busy: number; total: number } | null {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1, 9).map(Number);
+    const total = fields.reduce((a, b) => a + b, 0);
+    return { busy: total - fields[3]! - fields[4]!, total }; // less idle and iowait
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Cores kept busy from now until `stop()`: the whole machine's, and this process's alone (the
+ * rest is the broker and anything else running), and how busy its JavaScript thread was. Says
+ * whether a run was short of CPU, and where.
+ */
+export function cpuMeter(): { stop(): { machine_cores_busy: number | null; this_process_cores: number; event_loop_utilisation: number } } {
+  const nproc = machine().nproc;
+  const startedAt = performance.now();
+  const startLoop = performance.eventLoopUtilization();
+  const startMachine = machineJiffies();
+  const startProcess = process.cpuUsage();
+  return {
+    stop() {
+      const wallUs = (performance.now() - startedAt) * 1000;
+      const used = process.cpuUsage(startProcess);
+      const endMachine = machineJiffies();
+      const machineCores = startMachine && endMachine ? ((endMachine.busy - startMachine.busy) / Math.max(1, endMachine.total - startMachine.total)) * nproc : null;
+      return {
+        machine_cores_busy: machineCores === null ? null : round(machineCores, 2),
+        this_process_cores: round((used.user + used.system) / wallUs, 2),
+        // The share of the time this process's JavaScript thread was busy: near 1, everything on it waits its turn.
+        event_loop_utilisation: round(performance.eventLoopUtilization(startLoop).utilization, 2),
+      };
+    },
+  };
+}
 
 export const round = (x: number, digits = 0) => Math.round(x * 10 ** digits) / 10 ** digits;
 
