@@ -218,17 +218,16 @@ async function scenarios(): Promise<void> {
   const second = stream(8, SECOND_END);
   // A stream that dies fails the wait at once, with its own error, rather than after 300 s; one
   // told the old count would never reach the new partitions.
-  const told = await Promise.race([second.failed, first.failed, waitFor('the second stream to start', async () => second.partitions(), 120_000, 100)]);
+  const unlessAStreamFails = <T>(wait: Promise<T>) => Promise.race([first.failed, second.failed, wait]);
+  const told = await unlessAStreamFails(waitFor('the second stream to start', async () => second.partitions(), 120_000, 100));
   mark('second stream started', { partitions: told });
   for (const [topic, count] of Object.entries(told)) expect(count, topic).toBe(topic === TOPICS.referenceData ? 6 : GROWN);
-  await Promise.race([
-    second.failed,
-    first.failed,
+  await unlessAStreamFails(
     waitFor('the new partitions to be consumed', async () => {
       const lag = await consumerLag(p.admin, INGEST_GROUP_ID, [TOPICS.notificationStatus]);
       return lag.filter((l) => l.partition >= 6 && l.committed > 0).length === GROWN - 6;
     }, 300_000, 500),
-  ]);
+  );
   mark('new partitions consumed', { acknowledged: second.acknowledged() });
   await progressed('both streams flowing', 5_000);
 

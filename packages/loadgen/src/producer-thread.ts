@@ -1,13 +1,12 @@
 // A producing worker thread: its own kafkajs client, the chunks the coordinating thread hands it,
 // its own tally.
 import { parentPort, workerData } from 'node:worker_threads';
-import { Kafka, Partitioners, logLevel, type LogEntry } from 'kafkajs';
+import { Kafka, logLevel, type LogEntry } from 'kafkajs';
 import { Batcher } from './batcher.ts';
 import { generate } from './generator.ts';
 import type { LoadgenOptions } from './options.ts';
 import { pacing } from './rate-limiter.ts';
-import { sendLoop } from './send-loop.ts';
-import { LOADGEN_METADATA_MAX_AGE_MS } from './send-fully.ts';
+import { loadgenProducer, sendLoop } from './send-loop.ts';
 import { TallyBuilder, type Tally } from './tally.ts';
 
 export interface ThreadInit {
@@ -91,9 +90,7 @@ async function run(init: ThreadInit): Promise<void> {
       ({ level, log }: LogEntry) =>
         process.stderr.write(`${JSON.stringify({ level: LEVELS[level], kafka: log })}\n`),
   });
-  const producers = Array.from({ length: init.connections }, () =>
-    kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, metadataMaxAge: LOADGEN_METADATA_MAX_AGE_MS }),
-  );
+  const producers = Array.from({ length: init.connections }, () => loadgenProducer(kafka));
   let result: { acknowledged: number; failure: unknown } = { acknowledged: 0, failure: null };
   try {
     await Promise.all(producers.map((p) => p.connect()));

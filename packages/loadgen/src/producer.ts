@@ -1,7 +1,7 @@
 // Sends a generated stream to Kafka: big batches, several in flight, acks from all replicas,
 // on several threads when it knows the brokers (kafkajs encodes on the thread that sends).
 import { Worker } from 'node:worker_threads';
-import { Partitioners, type Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { TOPICS, type SourceTopic } from '@notify-stats/events';
 import { retry } from '@notify-stats/runtime/retry';
 import { Batcher } from './batcher.ts';
@@ -9,8 +9,7 @@ import { generate } from './generator.ts';
 import type { LoadgenOptions } from './options.ts';
 import type { FromThread, ThreadInit, ToThread } from './producer-thread.ts';
 import { pacing } from './rate-limiter.ts';
-import { sendLoop } from './send-loop.ts';
-import { LOADGEN_METADATA_MAX_AGE_MS } from './send-fully.ts';
+import { loadgenProducer, sendLoop } from './send-loop.ts';
 import { mergeTallies } from './tally-merge.ts';
 import { TallyBuilder, type Tally } from './tally.ts';
 
@@ -127,7 +126,6 @@ export async function produce(
   if (signal?.aborted) stop.abort();
   let acknowledged = 0;
   let started = performance.now();
-  let partitions = new Map<string, number>();
   let spread: Readonly<Record<string, number>> = {};
   const progress = (count: number) => {
     acknowledged += count;
@@ -153,6 +151,7 @@ export async function produce(
 
   let parts: Array<{ tally: Tally; error: string | null }>;
   try {
+    let partitions: Map<string, number>;
     try {
       partitions = await partitionCounts(kafka, () => stop.signal.aborted);
       spread = Object.fromEntries(partitions);
@@ -164,9 +163,7 @@ export async function produce(
     started = performance.now();
     pool?.start(partitions);
     // This thread produces too, and sends the reference data first.
-    const producers = Array.from({ length: connections }, () =>
-      kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, metadataMaxAge: LOADGEN_METADATA_MAX_AGE_MS }),
-    );
+    const producers = Array.from({ length: connections }, () => loadgenProducer(kafka));
     const tally = new TallyBuilder(generation);
     let local: { tally: Tally; error: string | null };
     try {

@@ -25,7 +25,7 @@ const key = (topic: string, partition: number | undefined) => `${topic}\u0000${S
  * kafkajs also skips, without a word, a partition its metadata does not know yet (one just added
  * to the topic, where the load generator's count came from a broker that knew it first). So the
  * rounds are spaced (0.1 s doubling to 2 s, about 11 s over ten rounds): long enough for the
- * producer's metadata to be refreshed (`LOADGEN_METADATA_MAX_AGE_MS`).
+ * producer's metadata to be refreshed (`loadgenProducer` in send-loop.ts).
  */
 export async function sendBatchFully(
   producer: Pick<Producer, 'sendBatch'>,
@@ -49,9 +49,3 @@ export async function sendBatchFully(
       .filter((t) => t.messages.length > 0);
   }
 }
-
-/**
- * How old a load-generator producer's metadata may grow (kafkajs's default is 5 minutes): a
- * partition added while it runs is known to it within this, so the spaced rounds above reach it.
- */
-export const LOADGEN_METADATA_MAX_AGE_MS = 5_000;

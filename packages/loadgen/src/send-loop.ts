@@ -1,6 +1,6 @@
 // The sending loop one thread runs: batches from its share of the stream, a few sends in flight,
 // each acknowledged batch folded into the tally.
-import { CompressionTypes, type Message, type Producer, type TopicMessages } from 'kafkajs';
+import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
 import type { Batcher } from './batcher.ts';
 import type { LoadMessage } from './message.ts';
 import { partitionOf } from './partition.ts';
@@ -22,6 +22,17 @@ export function topicMessages(batch: readonly LoadMessage[], partitions: Readonl
   }
   return [...groups].map(([topic, messages]) => ({ topic, messages }));
 }
+
+/**
+ * How old a load-generator producer's metadata may grow (kafkajs's default is 5 minutes): a
+ * partition added while it runs is known to it within this, so sendBatchFully's spaced rounds
+ * reach it.
+ */
+const METADATA_MAX_AGE_MS = 5_000;
+
+/** A producer as every producing thread of the load generator makes it. */
+export const loadgenProducer = (kafka: Kafka): Producer =>
+  kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false, metadataMaxAge: METADATA_MAX_AGE_MS });
 
 export interface SendLoop {
   producers: readonly Producer[];
