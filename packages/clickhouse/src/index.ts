@@ -1,4 +1,4 @@
-export { openClickhouse, queryRows, queryParsed, assertExactIntegers, PrecisionLostError, CLICKHOUSE_SETTINGS, type Clickhouse, type ClickhouseConfig, type ClickHouseClient } from './client.ts';
+export { openClickhouse, queryRows, queryParsed, queryJsonArray, assertExactIntegers, PrecisionLostError, CLICKHOUSE_SETTINGS, type Clickhouse, type ClickhouseConfig, type ClickHouseClient } from './client.ts';
 export { migrate, loadMigrations, splitStatements, type Migration, type MigrateResult } from './migrate.ts';
 export {
   renderForTopology,

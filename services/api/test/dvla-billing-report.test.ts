@@ -27,6 +27,14 @@ beforeAll(async () => {
   ]);
   // A second load of the same group (another day build) adds up.
   await insert(t.client, 'fact_letter_despatch', [despatch('2019-05-01', 'first', 'sorted', 1, '0.8', 1)]);
+  // Rates with all ten decimal places, and a cost past a million pounds.
+  await insert(t.client, 'fact_letter_despatch', [
+    despatch('2020-06-01', 'second', 'sorted', 1, '0.1234567891', 7),
+    despatch('2020-06-01', 'second', 'sorted', 2, '0.65', 2_000_001),
+  ]);
+  // A day whose letters pass 2^53 - 1 (two loads, 2^53 + 1 together): no exact JSON number holds it.
+  await insert(t.client, 'fact_letter_despatch', [despatch('2021-06-01', 'first', 'sorted', 1, '0.8', 4_503_599_627_370_497)]);
+  await insert(t.client, 'fact_letter_despatch', [despatch('2021-06-01', 'first', 'sorted', 1, '0.8', 4_503_599_627_370_496)]);
 });
 afterAll(() => t.close());
 
@@ -51,6 +59,28 @@ describe('GET /platform-stats/data-for-dvla-billing-report', () => {
     const res = await get(t.app, '/platform-stats/data-for-dvla-billing-report?start_date=2019-04-30&end_date=2019-04-30&format=csv');
     expect(res.statusCode).toBe(200);
     expect(res.body).toBe('\uFEFFdate,postage,cost_threshold,sheets,rate,letters,cost\n2019-04-30,economy,sorted,1,0.3,1,0.3\n2019-04-30,rest-of-world,sorted,1,0.1,3,0.3\n');
+  });
+
+  it('gives rates and costs as JSON numbers with every decimal place, the rows in the order of the CSV', async () => {
+    const url = '/platform-stats/data-for-dvla-billing-report?start_date=2020-06-01&end_date=2020-06-30';
+    const res = await get(t.app, url);
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(res.json()).toEqual([
+      { date: '2020-06-01', postage: 'second', cost_threshold: 'sorted', sheets: 1, rate: 0.1234567891, letters: 7, cost: 0.8641975237 },
+      { date: '2020-06-01', postage: 'second', cost_threshold: 'sorted', sheets: 2, rate: 0.65, letters: 2_000_001, cost: 1_300_000.65 },
+    ]);
+    // The JSON body comes from the engine, the CSV from the rows: both say the same.
+    const csv = await get(t.app, `${url}&format=csv`);
+    expect(csv.body).toBe('\uFEFFdate,postage,cost_threshold,sheets,rate,letters,cost\n2020-06-01,second,sorted,1,0.1234567891,7,0.8641975237\n2020-06-01,second,sorted,2,0.65,2000001,1300000.65\n');
+  });
+
+  it('refuses a letters total past 2^53 - 1 rather than round it, in JSON and in CSV', async () => {
+    for (const format of ['json', 'csv']) {
+      const res = await get(t.app, `/platform-stats/data-for-dvla-billing-report?start_date=2021-06-01&end_date=2021-06-30&format=${format}`);
+      expect(res.statusCode).toBe(500);
+      expect(res.json().message).toBe('A total in this report is too large to be given exactly; narrow the date range');
+    }
   });
 
   it('is empty for a range without despatches', async () => {

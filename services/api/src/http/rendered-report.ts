@@ -24,12 +24,12 @@ export class RenderedReport {
   private grown: (() => void) | undefined;
 
   constructor(
-    payload: string,
+    payload: string | Buffer,
     readonly type: string,
     /** `X-Data-As-Of` of the facts the body was computed from (read before them). */
     readonly asOf: string | null,
   ) {
-    this.body = Buffer.from(payload, 'utf8');
+    this.body = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
     this.etag = `"${createHash('sha256').update(this.body).digest('base64url').slice(0, 27)}"`;
   }
 

@@ -64,15 +64,29 @@ export async function sendFactReport(
   reply: FastifyReply,
   ctx: ReportContext,
   schema: z.ZodType,
-  compute: () => Promise<unknown>,
+  compute: (format: ReportFormat) => Promise<unknown>,
   csvColumns?: readonly string[],
 ): Promise<FastifyReply> {
   const columns = csvColumnsFor(request, csvColumns);
-  const make = async (asOf: string | null) => render(schema, await compute(), columns, asOf);
+  const make = async (asOf: string | null) => render(schema, await compute(columns ? 'csv' : 'json'), columns, asOf);
   const rendered = ctx.reportCache ? await ctx.reportCache.get([request.url, columns ? 'csv' : 'json'], make) : await make(await ctx.dataAsOf());
   markProvisional(request, reply, ctx);
   return send(request, reply, rendered);
 }
+
+/** The representation a report is computed for: a route may compute its JSON body differently. */
+export type ReportFormat = 'json' | 'csv';
+
+/**
+ * A JSON body the engine rendered (queryJsonArray), sent as it is: its rows never become
+ * JavaScript objects. The route's query names exactly the response schema's fields, and its
+ * test checks the body against that schema.
+ */
+export class EngineRenderedJson {
+  constructor(readonly json: Buffer) {}
+}
+
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 const csvColumnsFor = (request: FastifyRequest, columns?: readonly string[]) => (columns && wantsCsv(request) ? columns : undefined);
 
@@ -106,6 +120,10 @@ function csvDisposition(request: FastifyRequest): string {
 }
 
 function render(schema: z.ZodType, rawBody: unknown, csvColumns: readonly string[] | undefined, asOf: string | null): RenderedReport {
+  if (rawBody instanceof EngineRenderedJson) {
+    if (csvColumns) throw new Error('an engine-rendered JSON body cannot be sent as CSV');
+    return new RenderedReport(rawBody.json, JSON_TYPE, asOf);
+  }
   // The body is serialised here (for the ETag), so the response schema is enforced here too:
   // exactly the documented fields, nothing else.
   const body = schema.parse(rawBody);
@@ -122,7 +140,7 @@ function render(schema: z.ZodType, rawBody: unknown, csvColumns: readonly string
     type = 'text/csv; charset=utf-8';
   } else {
     payload = JSON.stringify(body);
-    type = 'application/json; charset=utf-8';
+    type = JSON_TYPE;
   }
   return new RenderedReport(payload, type, asOf);
 }

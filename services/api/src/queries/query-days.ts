@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import { isFilled, queryParsed, type ClickHouseClient, type Fill, type MONTHLY_FACTS } from '@notify-stats/clickhouse';
+import { isFilled, queryJsonArray, queryParsed, type ClickHouseClient, type Fill, type MONTHLY_FACTS } from '@notify-stats/clickhouse';
 import { dayRangeParams, factDays, monthSpan, type DayRange } from './day-range.ts';
 
 export interface DaysQuery<S extends z.ZodType> {
@@ -19,10 +19,25 @@ export interface DaysQuery<S extends z.ZodType> {
  * have (factDays), a range with none answers [] without asking the engine, and each row is parsed.
  */
 export async function queryDays<S extends z.ZodType>(client: ClickHouseClient, q: DaysQuery<S>): Promise<z.output<S>[]> {
+  const params = await daysParams(client, q);
+  return params ? queryParsed(client, q.sql, params, q.row) : [];
+}
+
+/**
+ * The same frame for a report whose JSON body the engine renders (queryJsonArray): its rows as
+ * one JSON array, `[]` for a range without fact days. `integerColumns` are checked to be exact.
+ */
+export async function queryDaysJson(client: ClickHouseClient, q: Omit<DaysQuery<z.ZodType>, 'row'> & { integerColumns: readonly string[] }): Promise<Buffer> {
+  const params = await daysParams(client, q);
+  return params ? queryJsonArray(client, q.sql, params, q.integerColumns) : Buffer.from('[]');
+}
+
+/** The query's parameters with the range's days (and whole months), or null when it has no fact days. */
+async function daysParams(client: ClickHouseClient, q: Pick<DaysQuery<z.ZodType>, 'range' | 'params'>): Promise<Record<string, unknown> | null> {
   const days = factDays(dayRangeParams.parse(q.range));
-  if (!days) return [];
+  if (!days) return null;
   // The range's days come last, so no other parameter can stand in for them.
-  return queryParsed(client, q.sql, { ...q.params, ...days, ...monthSpan((await monthlySumsReadable(client)) ? days : null) }, q.row);
+  return { ...q.params, ...days, ...monthSpan((await monthlySumsReadable(client)) ? days : null) };
 }
 
 // A fill is done once and for ever after: remembered per engine once seen.
