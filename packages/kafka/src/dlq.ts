@@ -1,6 +1,7 @@
-import { Partitioners, type Kafka } from 'kafkajs';
+import { CompressionTypes, Partitioners, type Kafka, type Message, type PartitionMetadata, type TopicMessages } from 'kafkajs';
 import { DLQ_HEADERS, DLQ_TOPICS, isSourceTopic } from '@notify-stats/events';
 import { readTopicSnapshot, type ReadRecord } from './read-range.ts';
+import { sendBatchFully } from './send-fully.ts';
 import { clusterReplication } from './topics.ts';
 
 /** Compacted record of redriven dead letters, so a redrive never re-publishes one twice. */
@@ -89,7 +90,11 @@ export interface RedriveResult {
  * and a redrive count one higher. One that fails again comes back to the DLQ carrying that count;
  * each dead letter is redriven at most once, and never past MAX_REDRIVES unless forced.
  */
-export async function redrive(kafka: Kafka, letters: readonly DeadLetter[], opts: { force?: boolean } = {}): Promise<RedriveResult> {
+export async function redrive(
+  kafka: Kafka,
+  letters: readonly DeadLetter[],
+  opts: { force?: boolean; /** Between sends of unacknowledged partitions (tests shorten it). */ pause?: (round: number) => Promise<void> } = {},
+): Promise<RedriveResult> {
   const result: RedriveResult = { redriven: [], skipped: [] };
   for (const letter of letters) {
     if (letter.redriven && !opts.force) result.skipped.push({ letter, why: 'already redriven' });
@@ -102,44 +107,58 @@ export async function redrive(kafka: Kafka, letters: readonly DeadLetter[], opts
     else result.redriven.push(letter);
   }
   if (result.redriven.length === 0) return result;
-  const admin = kafka.admin();
-  await admin.connect();
-  if (!(await admin.listTopics()).includes(REDRIVEN_TOPIC)) {
-    const { replicationFactor, minInsyncReplicas } = await clusterReplication(admin);
-    await admin
-      .createTopics({
-        topics: [{
-          topic: REDRIVEN_TOPIC,
-          numPartitions: 1,
-          replicationFactor,
-          configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'min.insync.replicas', value: String(minInsyncReplicas) }],
-        }],
-        waitForLeaders: true,
-      })
-      .catch(() => undefined);
-  }
-  await admin.disconnect();
+  const partitions = await partitionsFor(kafka, [...new Set(result.redriven.map((l) => l.sourceTopic))]);
+  // Each message's partition chosen here, from the topics' metadata, by Kafka's default
+  // partitioner (a letter's key lands where its notification's other events do), so that
+  // sendBatchFully can check that every partition acknowledged: kafkajs 2.2.4 can resolve a send
+  // without having written some partitions' messages (send-fully.ts). A letter counted as
+  // redriven is then on its topic.
+  const partitioner = Partitioners.DefaultPartitioner();
+  const placed = (topic: string, messages: Message[]): TopicMessages => ({
+    topic,
+    messages: messages.map((message) => ({ ...message, partition: partitioner({ topic, partitionMetadata: partitions.get(topic) ?? [], message }) })),
+  });
+  const bySource = new Map<string, DeadLetter[]>();
+  for (const l of result.redriven) bySource.set(l.sourceTopic, [...(bySource.get(l.sourceTopic) ?? []), l]);
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
   await producer.connect();
   try {
-    const bySource = new Map<string, DeadLetter[]>();
-    for (const l of result.redriven) bySource.set(l.sourceTopic, [...(bySource.get(l.sourceTopic) ?? []), l]);
-    for (const [topic, list] of bySource) {
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: list.map((l) => ({ key: l.key, value: l.value, headers: redriveHeaders(l) })),
-      });
-    }
-    await producer.send({
-      topic: REDRIVEN_TOPIC,
-      acks: -1,
-      messages: result.redriven.map((l) => ({ key: l.id, value: new Date().toISOString() })),
-    });
+    const letters = [...bySource].map(([topic, list]) => placed(topic, list.map((l) => ({ key: l.key, value: l.value, headers: redriveHeaders(l) }))));
+    await sendBatchFully(producer, { topicMessages: letters, acks: -1, compression: CompressionTypes.None }, { pause: opts.pause });
+    // Marked redriven only once every letter is acknowledged on its topic.
+    const now = new Date().toISOString();
+    const marks = placed(REDRIVEN_TOPIC, result.redriven.map((l) => ({ key: l.id, value: now })));
+    await sendBatchFully(producer, { topicMessages: [marks], acks: -1, compression: CompressionTypes.None }, { pause: opts.pause });
   } finally {
     await producer.disconnect();
   }
   return result;
+}
+
+/** The partitions of the letters' source topics and of REDRIVEN_TOPIC, which is made on first use. */
+async function partitionsFor(kafka: Kafka, sourceTopics: readonly string[]): Promise<Map<string, PartitionMetadata[]>> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    if (!(await admin.listTopics()).includes(REDRIVEN_TOPIC)) {
+      const { replicationFactor, minInsyncReplicas } = await clusterReplication(admin);
+      await admin
+        .createTopics({
+          topics: [{
+            topic: REDRIVEN_TOPIC,
+            numPartitions: 1,
+            replicationFactor,
+            configEntries: [{ name: 'cleanup.policy', value: 'compact' }, { name: 'min.insync.replicas', value: String(minInsyncReplicas) }],
+          }],
+          waitForLeaders: true,
+        })
+        .catch(() => undefined);
+    }
+    const { topics } = await admin.fetchTopicMetadata({ topics: [...sourceTopics, REDRIVEN_TOPIC] });
+    return new Map(topics.map((t) => [t.name, t.partitions]));
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 function redriveHeaders(letter: DeadLetter): Record<string, string> {

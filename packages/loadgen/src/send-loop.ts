@@ -1,10 +1,10 @@
 // The sending loop one thread runs: batches from its share of the stream, a few sends in flight,
 // each acknowledged batch folded into the tally.
 import { CompressionTypes, Partitioners, type Kafka, type Message, type Producer, type TopicMessages } from 'kafkajs';
+import { sendBatchFully } from '@notify-stats/kafka/send-fully';
 import type { Batcher } from './batcher.ts';
 import type { LoadMessage } from './message.ts';
 import { partitionOf } from './partition.ts';
-import { sendBatchFully } from './send-fully.ts';
 import type { TokenBucket } from './rate-limiter.ts';
 import type { TallyBuilder } from './tally.ts';
 

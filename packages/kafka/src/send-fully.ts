@@ -23,14 +23,17 @@ const key = (topic: string, partition: number | undefined) => `${topic}\u0000${S
  * must name its partition.
  *
  * kafkajs also skips, without a word, a partition its metadata does not know yet (one just added
- * to the topic, where the load generator's count came from a broker that knew it first). So the
- * rounds are spaced (0.1 s doubling to 2 s, about 11 s over ten rounds): long enough for the
- * producer's metadata to be refreshed (`loadgenProducer` in send-loop.ts).
+ * to the topic, where the sender's count came from a broker that knew it first). So the rounds
+ * are spaced (0.1 s doubling to 2 s, about 11 s over ten rounds): long enough for the producer's
+ * metadata to be refreshed (the load generator's producers refresh it every 5 s,
+ * `loadgenProducer` in packages/loadgen/src/send-loop.ts).
+ *
+ * Used by the load generator and by the dead-letter redrive (dlq.ts).
  */
 export async function sendBatchFully(
   producer: Pick<Producer, 'sendBatch'>,
   batch: FullBatch,
-  { maxRounds = 10, pause = (round: number) => sleep(backoffMs(round, { baseMs: 100, maxMs: 2_000 })) }: { maxRounds?: number; pause?: (round: number) => Promise<void> } = {},
+  { maxRounds = 10, pause = (round: number) => sleep(backoffMs(round, { baseMs: 100, maxMs: 2_000 })) }: { maxRounds?: number; pause?: ((round: number) => Promise<void>) | undefined } = {},
 ): Promise<void> {
   let pending = batch.topicMessages;
   for (let round = 1; pending.length > 0; round++) {
