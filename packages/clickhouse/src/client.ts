@@ -102,8 +102,10 @@ const NEWLINE = 0x0a;
  * checked as assertExactIntegers checks rows.
  */
 export async function queryJsonArray(client: ClickHouseClient, query: string, params: Record<string, unknown>, integerColumns: readonly string[]): Promise<Buffer> {
-  // exec: the engine's bytes as they are, where query() would decode them into a string.
-  const { stream } = await client.exec({ query: `${query}\n${JSON_ROWS}`, query_params: params });
+  // exec: the engine's bytes as they are, where query() would decode them into a string. A
+  // server holds the answer until the query ends (wait_end_of_query), so that a failure comes as
+  // an error status, not appended to a body already begun; the embedded engine drops the setting.
+  const { stream } = await client.exec({ query: `${query}\n${JSON_ROWS}`, query_params: params, clickhouse_settings: { wait_end_of_query: 1 } });
   const chunks: Buffer[] = [];
   for await (const chunk of stream) chunks.push(chunk as Buffer);
   const lines = Buffer.concat(chunks);
