@@ -6,6 +6,8 @@ import { OutputTail } from './process.ts';
 export interface BrokerExit { code: number | null; signal: NodeJS.Signals | null }
 
 export interface BrokerProcess {
+  /** The JVM's process id (undefined when it could not be spawned). */
+  pid: number | undefined;
   exited: Promise<BrokerExit>;
   /** Set once the JVM is gone (or never started); undefined while it runs. */
   exit(): BrokerExit | undefined;
@@ -31,7 +33,12 @@ function serverLogTail(file: string, max = 15): string {
 export function launchBroker(
   java: string, args: string[], cwd: string, serverLog: string, log: (msg: string) => void,
 ): BrokerProcess {
-  const child = spawn(java, args, { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+  // A terminal's Ctrl-C signals every process of its foreground group, this JVM too, which then
+  // stopped before the services still using it (`npm start`: the ingest's shutdown waited 10 s
+  // for a broker already gone). So the JVM starts with SIGINT ignored, which it keeps (the JVM
+  // installs no handler for a signal ignored at its start), and its owner stops it last
+  // (SIGTERM, in stop()). `exec` keeps the pid: child.pid is the JVM's.
+  const child = spawn('/bin/sh', ['-c', 'trap "" INT; exec "$0" "$@"', java, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
   const disarmGuard = child.pid === undefined ? () => undefined : killWhenParentDies(child.pid);
   const tail = new OutputTail();
   tail.attach(child);
@@ -93,5 +100,5 @@ export function launchBroker(
     ].filter(Boolean).join('\n');
   };
 
-  return { exited, exit: () => exit, spawnError: () => spawnError, diagnostics, stop, kill };
+  return { pid: child.pid, exited, exit: () => exit, spawnError: () => spawnError, diagnostics, stop, kill };
 }

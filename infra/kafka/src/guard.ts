@@ -17,7 +17,9 @@ export function killWhenParentDies(pid: number, options: GuardOptions = {}): () 
   if (process.platform === 'win32') return () => undefined;
   // dash's kill takes no '--': after the signal, a negative number is read as a process group.
   const target = options.group ? `-${pid}` : String(pid);
-  const guard = spawn('/bin/sh', ['-c', `read _; kill -${options.signal ?? 'TERM'} "$1" 2>/dev/null`, 'notify-stats-guard', target], {
+  // SIGINT ignored: a terminal's Ctrl-C reaches the guard too, and the parent may still die
+  // after it (killed while its shutdown hangs) with the child to stop.
+  const guard = spawn('/bin/sh', ['-c', `trap "" INT; read _; kill -${options.signal ?? 'TERM'} "$1" 2>/dev/null`, 'notify-stats-guard', target], {
     stdio: ['pipe', 'ignore', 'ignore'],
   });
   guard.on('error', () => undefined);

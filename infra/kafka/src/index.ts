@@ -39,6 +39,8 @@ export interface LocalKafka {
   exited: Promise<BrokerExit>;
   /** The KRaft node id (1 for a single broker). */
   nodeId: number;
+  /** The JVM's process id. It ignores SIGINT (a terminal's Ctrl-C): stop() ends it. */
+  pid: number | undefined;
   stop(): Promise<void>;
   /** SIGKILLs the JVM (no controlled shutdown) and resolves once it is gone. */
   kill(): Promise<void>;
@@ -113,5 +115,5 @@ export async function startLocalKafka(opts: LocalKafkaOptions): Promise<LocalKaf
   }
 
   log(`broker ${nodeId} ready on ${address} (${((Date.now() - started) / 1000).toFixed(1)}s)`);
-  return { brokers: [address], port, dataDir, nodeId, exited: broker.exited, stop: broker.stop, kill: broker.kill };
+  return { brokers: [address], port, dataDir, nodeId, pid: broker.pid, exited: broker.exited, stop: broker.stop, kill: broker.kill };
 }

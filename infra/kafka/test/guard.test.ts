@@ -57,3 +57,26 @@ it('leaves the child alone while the parent lives, and only its pid without `gro
   expect(survivors).toBe(true);
   process.kill(-pid, 'SIGKILL');
 });
+
+it("still stops the child when a terminal's Ctrl-C (SIGINT to the whole group) ends the parent", async () => {
+  // The parent leads its own group, as `npm start` in a terminal does; the guard is in it too.
+  const parent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', PARENT, 'TERM', 'group'], { stdio: ['ignore', 'pipe', 'inherit'], detached: true });
+  const pid = await new Promise<number>((resolve, reject) => {
+    parent.stdout.once('data', (d: Buffer) => resolve(Number(d.toString().trim())));
+    parent.once('exit', (code) => reject(new Error(`parent exited early (${code})`)));
+  });
+  try {
+    expect(alive(pid)).toBe(true);
+    process.kill(-(parent.pid as number), 'SIGINT');
+    // A guard that died of the same SIGINT would leave the child running.
+    expect(await until(() => !alive(pid))).toBe(true);
+  } finally {
+    for (const group of [-pid, -(parent.pid as number)]) {
+      try {
+        process.kill(group, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+});

@@ -65,6 +65,21 @@ describe('startLocalKafka', () => {
     }
   });
 
+  it("keeps serving through a SIGINT (a terminal's Ctrl-C reaches the whole group), for its owner to stop it last", async () => {
+    expect(kafka.pid).toBeGreaterThan(0);
+    process.kill(kafka.pid as number, 'SIGINT');
+    // A JVM that honours SIGINT runs its shutdown hooks and exits (code 130) within seconds.
+    const exitedSoon = await Promise.race([kafka.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 5_000))]);
+    expect(exitedSoon).toBe(false);
+    const admin = new Kafka({ clientId: 'local-kafka-test', brokers: kafka.brokers, logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      expect(await admin.listTopics()).toContain('local-kafka-roundtrip');
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
   it('stop() shuts the broker down, closes the port and is idempotent', async () => {
     expect(await isListening(kafka.port)).toBe(true);
     await Promise.all([kafka.stop(), kafka.stop()]);
