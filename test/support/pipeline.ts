@@ -65,6 +65,8 @@ export interface PipelineOptions {
   metadataMaxAgeMs?: number;
   /** Replaces the quiet test logger (e.g. to watch the consumers join their group). */
   logger?: Logger;
+  /** Keeps the API's report cache, as `npm start` runs it (the freshness benchmark's reader). */
+  reportCache?: boolean;
 }
 
 /**
@@ -108,11 +110,11 @@ export async function startPipeline(brokers: string[], opts: PipelineOptions = {
       ingest: { ...(opts.sink ? { sink: opts.sink } : {}), ...(opts.consumers ? { consumers: opts.consumers } : {}) },
       // The tests read a report right after the facts change: without the cache, which would
       // answer with the previous rendering meanwhile (services/api/test/report-cache.test.ts).
-      api: { factsVersion: null },
+      api: opts.reportCache ? {} : { factsVersion: null },
       // Sampled about as often as the tests look, so the status they read is current.
       observer: { everyMs: 250, deadLettersEveryMs: 0 },
     };
-    const all = await startAllInOne(parseEnv(allInOneEnv, pipelineEnv(brokers, opts)), { kafka, clickhouse: ch.client, logger }, shutdown, seams);
+    const all = await startAllInOne(parseEnv(allInOneEnv, pipelineEnv(brokers, opts)), { kafka, clickhouse: ch.client, session: ch.session, logger }, shutdown, seams);
     const admin = kafka.admin();
     await admin.connect();
     shutdown.add('test admin', () => admin.disconnect());

@@ -20,6 +20,14 @@ export interface Clickhouse {
   /** Where the data lives, for logs: the server URL without credentials, or the folder. */
   location: string;
   topology: Topology;
+  /**
+   * A client whose queries run beside this one's. The embedded engine runs one query at a time
+   * per session, in the order asked: a second session on the same folder sees the same tables and
+   * runs its queries at the same time, so a service given its own (the ingest's writes, the
+   * rollups' cycles) no longer waits behind another's. A server runs a client's queries side by
+   * side already: the same client. Closed with this one.
+   */
+  session(): ClickHouseClient;
   close(): Promise<void>;
 }
 
@@ -49,16 +57,34 @@ export async function openClickhouse(config: ClickhouseConfig): Promise<Clickhou
     });
     url.password = '';
     url.username = '';
-    return { client, mode: 'server', location: url.toString(), topology, close: () => client.close() };
+    return { client, mode: 'server', location: url.toString(), topology, session: () => client, close: () => client.close() };
   }
   const folder = path.resolve(config.path);
   const { createChdbConnection } = await import('chdb/connection');
-  const client = createClient({
-    // chdb builds against its own copy of @clickhouse/client-common; the interface is the same.
-    connection: createChdbConnection({ path: folder }) as never,
-    clickhouse_settings: CLICKHOUSE_SETTINGS,
-  });
-  return { client, mode: 'embedded', location: folder, topology, close: () => client.close() };
+  const open = () =>
+    createClient({
+      // chdb builds against its own copy of @clickhouse/client-common; the interface is the same.
+      connection: createChdbConnection({ path: folder }) as never,
+      clickhouse_settings: CLICKHOUSE_SETTINGS,
+    });
+  const client = open();
+  const sessions: ClickHouseClient[] = [];
+  return {
+    client,
+    mode: 'embedded',
+    location: folder,
+    topology,
+    session: () => {
+      const session = open();
+      sessions.push(session);
+      return session;
+    },
+    // The first session last: the engine's folder is released with it.
+    close: async () => {
+      await Promise.all(sessions.splice(0).map((s) => s.close()));
+      await client.close();
+    },
+  };
 }
 
 /**

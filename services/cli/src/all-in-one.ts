@@ -10,7 +10,10 @@ import { PipelineObserver, type ObserverOptions } from './ops/pipeline-observer.
 /** What the process opened once and the three services share (one embedded engine per process). */
 export interface PipelineResources {
   kafka: Kafka;
+  /** The API's and the observer's. */
   clickhouse: ClickHouseClient;
+  /** A client of the same ClickHouse whose queries run beside the others' (Clickhouse.session). */
+  session: () => ClickHouseClient;
   logger: Logger;
 }
 
@@ -38,11 +41,16 @@ export interface AllInOne {
  */
 export async function startAllInOne(env: AllInOneEnv, resources: PipelineResources, shutdown: Shutdown, seams: PipelineSeams = {}): Promise<AllInOne> {
   const { kafka, clickhouse, logger } = resources;
-  const newIngest = (ingestEnv: AllInOneEnv) => ingestFromEnv(ingestEnv, { kafka, clickhouse, logger: logger.child({ service: 'ingest' }) }, seams.ingest);
+  // The ingest's writes and the rollups' cycles each on a session of their own: on the embedded
+  // engine, whose sessions run one query at a time, a cycle's statements waited behind the
+  // ingest's writes (at 10k events/s the writes kept one session busy nearly all the time).
+  const ingestSession = resources.session();
+  const newIngest = (ingestEnv: AllInOneEnv) =>
+    ingestFromEnv(ingestEnv, { kafka, clickhouse: ingestSession, logger: logger.child({ service: 'ingest' }) }, seams.ingest);
   let ingest = await newIngest(env);
   shutdown.add('ingest', () => ingest.stop());
   // Its readiness stays "consuming" here: the rollups' cycles are in its metrics and in status.
-  const { rollups, observer: cycles } = await rollupsFromEnv(env, { kafka, clickhouse, logger: logger.child({ service: 'rollups' }) });
+  const { rollups, observer: cycles } = await rollupsFromEnv(env, { kafka, clickhouse: resources.session(), logger: logger.child({ service: 'rollups' }) });
   shutdown.add('rollups', () => rollups.stop());
   const observer = new PipelineObserver({ kafka, clickhouse, logger, ...seams.observer }).start();
   shutdown.add('pipeline observer', () => observer.stop());

@@ -16,7 +16,7 @@ export async function startCommand(): Promise<void> {
   shutdown.installSignalHandlers();
   try {
     const { brokers, local, ch, kafka } = await openResources(env, logger, shutdown);
-    const { api } = await startAllInOne(env, { kafka, clickhouse: ch.client, logger }, shutdown);
+    const { api } = await startAllInOne(env, { kafka, clickhouse: ch.client, session: ch.session, logger }, shutdown);
 
     const lines = [
       '',
