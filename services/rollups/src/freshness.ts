@@ -19,7 +19,7 @@ export class IngestProgress {
     private readonly maxProbes = 120,
   ) {}
 
-  /** Probes run one at a time (at the start of each cycle), so the list stays in time order. */
+  /** Probes run one at a time (on the service's timer), so the list stays in time order. */
   async probe(now = Date.now()): Promise<void> {
     const ends = await this.readEnds();
     this.probes.push({ at: now, ends });
