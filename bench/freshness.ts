@@ -6,7 +6,8 @@
 // and its repair from the raw layer (`rollup --from --to --from-raw` over the year) runs while the
 // load does: freshness while a year is backfilled.
 import { queryRows } from '@notify-stats/clickhouse';
-import { createKafka } from '@notify-stats/kafka';
+import { SOURCE_TOPICS } from '@notify-stats/events';
+import { INGEST_GROUP_ID, committedOffsets, createKafka, endOffsets } from '@notify-stats/kafka';
 import { produce } from '@notify-stats/loadgen';
 import { createLogger, metricsRegistry } from '@notify-stats/runtime';
 import { startTestBroker } from '../test/support/broker.ts';
@@ -23,7 +24,9 @@ const YEAR = { start: '2023-04-01', end: '2024-03-31', days: 366 };
 
 const loadAtStart = load();
 const broker = await startTestBroker();
-const p = await startPipeline(broker.brokers);
+// The API's report cache on, as `npm start` runs it: the reader's polls are answered from it, and
+// a report is computed once per publish, not once per poll.
+const p = await startPipeline(broker.brokers, { reportCache: true });
 if (YEAR_PER_DAY > 0) {
   await withoutChangeLog(p.ch.client, () =>
     insertNotifications(
@@ -49,7 +52,29 @@ const reader = (async () => {
     await sleep(100);
   }
 })();
-const sampler = setInterval(() => samples.push(Date.now()), 250);
+// Where the delay goes, per sampled instant t: until the ingest's commit passed the topics' ends
+// read at t (the ingest), until the rollups' watermark passed t (the cycles), and until a report's
+// X-Data-As-Of did (the reader: a report computed without the cache under this load).
+const probes: Array<{ at: number; ends: Map<string, number> }> = [];
+const committedAt: number[] = [];
+const watermarkAt: number[] = [];
+const sampler = setInterval(() => {
+  const t = Date.now();
+  samples.push(t);
+  void endOffsets(p.admin, SOURCE_TOPICS).then((ends) => {
+    probes.push({ at: t, ends });
+    probes.sort((a, b) => a.at - b.at);
+  });
+}, 250);
+const watchers = (async () => {
+  while (producing || watermarkAt.length < samples.length) {
+    const [committed] = await Promise.all([committedOffsets(p.admin, INGEST_GROUP_ID, SOURCE_TOPICS), sleep(50)]);
+    const now = Date.now();
+    while (probes.length > 0 && [...probes[0]!.ends].every(([tp, end]) => (committed.get(tp) ?? 0) >= end)) committedAt.push(now - probes.shift()!.at);
+    const mark = Date.parse(p.rollups.watermark() ?? '');
+    while (watermarkAt.length < samples.length && mark >= samples[watermarkAt.length]!) watermarkAt.push(now - samples[watermarkAt.length]!);
+  }
+})();
 const cpu = cpuMeter();
 const logger = createLogger('bench');
 logger.level = 'error';
@@ -66,6 +91,7 @@ clearInterval(sampler);
 const cpuDuringLoad = cpu.stop();
 producing = false;
 await reader;
+await watchers;
 const backfillMs = await backfill;
 // The repair must have counted the history: every generated notification once in the status facts.
 const counted = YEAR_PER_DAY > 0 ? await countedHistory() : null;
@@ -86,7 +112,9 @@ const result = {
   // Of the machine's cores, how many were busy while the load ran, and how many this process
   // (generator, ingest, rollups, API, engine) used; the rest is mostly the broker.
   cpu_during_load: cpuDuringLoad,
-  freshness_ms: { p50: percentile(delays, 50), p95: percentile(delays, 95), p99: percentile(delays, 99), max: delays.at(-1) ?? null },
+  freshness_ms: spread(delays),
+  // The same delay up to each stage: the ingest's commit, then the rollups' watermark.
+  stages_ms: { ingest_committed: spread(committedAt), rollups_watermark: spread(watermarkAt) },
   rollup_steps_ms: await histogram('notify_stats_rollup_step_seconds', 'step', 1000),
   ingest_writes_ms: await histogram('notify_stats_ingest_write_seconds', undefined, 1000),
   ingest_batch_size: await histogram('notify_stats_ingest_batch_size'),
@@ -95,6 +123,11 @@ writeResult(`freshness${YEAR_PER_DAY ? '-backfill' : ''}${args.quick ? '.quick' 
 log(JSON.stringify(result.freshness_ms));
 await p.stop();
 await broker.stop();
+
+function spread(values: number[]) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99), max: sorted.at(-1) ?? null };
+}
 
 /**
  * A histogram of the run (metrics registry of this process) per label value: count, mean, total.
