@@ -25,6 +25,12 @@ export interface RunnerOptions {
   restatements?: RestatementOptions;
   /** Publish allowance and spend alerts (alerts.ts); none without. */
   alerts?: AlertOptions;
+  /**
+   * Called in every run once the window's facts are applied (or there was nothing new), before the
+   * run's repair slice and checks: where the service moves the freshness watermark, so that a
+   * slice of a year's repair or a restatement check does not hold it back. Its failure is logged.
+   */
+  onWindowApplied?: () => Promise<void>;
 }
 
 export interface RunOnceResult {
@@ -270,6 +276,7 @@ export class RollupRunner {
       );
       this.processed = window.to;
     }
+    await this.opts.onWindowApplied?.().catch((err: unknown) => this.logger.error({ err }, 'could not move the freshness watermark; the next run tries again'));
     const next = this.queue.shift();
     if (next) cycles.push(await this.repairSlice(next));
     const capped = [...window.to].some(([tp, to]) => (committed.get(tp) ?? 0) > to);

@@ -60,25 +60,16 @@ export async function startRollups(opts: RollupsOptions): Promise<RollupsHandle>
   await admin.connect();
   const restatements = new OutputPublisher<RestatementEvent>(kafka, admin, OUTPUT_TOPICS.restatements, (e) => e.day, (e) => e.restatement_id);
   const alerts = new OutputPublisher<AlertEvent>(kafka, admin, OUTPUT_TOPICS.alerts, (e) => e.service_id, (e) => e.alert_id);
-  const runner = new RollupRunner(clickhouse, logger, {
-    ...(opts.lease !== undefined && { lease: opts.lease }),
-    restatements: { ageDays: opts.restatementAgeDays ?? 2, publish: restatements.publish },
-    alerts: { publish: alerts.publish, published: alerts.published },
-  });
   const progress = new IngestProgress(() => endOffsets(admin, SOURCE_TOPICS));
-
   let watermark = await readState(clickhouse, STATE_KEYS.freshnessWatermark);
   let stopped = false;
   let repairsQueued = 0;
+  /** The ingest group's commits read before the run in progress. */
+  let committed: Positions = new Map();
 
-  const cycle = async () => {
-    // Read before the cycle: a rate committed by then has its mark written, so this cycle's
-    // repricing covers it; the window topics count by the runner's own positions instead.
-    const committed = await rollupMetrics.timed('read-commits', () => committedOffsets(admin, groupId, SOURCE_TOPICS));
-    const result = await runner.runOnce(new Map([...committed].filter(([tp]) => isWindowTopic(tp))));
-    rollupMetrics.windowOffsets.set(result.windowSize);
-    rollupMetrics.repairSlicesQueued.set(result.repairsLeft);
-    repairsQueued = result.repairsLeft;
+  // The watermark's age is published by the observability timer (notify_stats_freshness_watermark_*),
+  // read from pipeline_state, so it keeps ageing when cycles fail.
+  const moveWatermark = async () => {
     const processed: Positions = new Map([...committed].filter(([tp]) => !isWindowTopic(tp)));
     for (const [tp, offset] of runner.positions() ?? []) processed.set(tp, offset);
     const caughtUp = progress.caughtUpTo(processed);
@@ -86,8 +77,22 @@ export async function startRollups(opts: RollupsOptions): Promise<RollupsHandle>
       watermark = new Date(caughtUp).toISOString();
       await writeState(clickhouse, STATE_KEYS.freshnessWatermark, watermark);
     }
-    // The watermark's age is published by the observability timer (notify_stats_freshness_watermark_*),
-    // read from pipeline_state, so it keeps ageing when cycles fail.
+  };
+  const runner = new RollupRunner(clickhouse, logger, {
+    ...(opts.lease !== undefined && { lease: opts.lease }),
+    restatements: { ageDays: opts.restatementAgeDays ?? 2, publish: restatements.publish },
+    alerts: { publish: alerts.publish, published: alerts.published },
+    onWindowApplied: moveWatermark,
+  });
+
+  const cycle = async () => {
+    // Read before the cycle: a rate committed by then has its mark written, so this cycle's
+    // repricing covers it; the window topics count by the runner's own positions instead.
+    committed = await rollupMetrics.timed('read-commits', () => committedOffsets(admin, groupId, SOURCE_TOPICS));
+    const result = await runner.runOnce(new Map([...committed].filter(([tp]) => isWindowTopic(tp))));
+    rollupMetrics.windowOffsets.set(result.windowSize);
+    rollupMetrics.repairSlicesQueued.set(result.repairsLeft);
+    repairsQueued = result.repairsLeft;
     return result.capped || result.repairsLeft > 0;
   };
 

@@ -109,6 +109,29 @@ describe('a runner stopped after any statement', () => {
   }, 900_000);
 });
 
+describe('the window applied', () => {
+  it('is told before the run goes on to a repair slice, also when nothing new arrived', async () => {
+    const world = new World(ch.client);
+    await seed(world, new RollupRunner(ch.client, logger, { lease: null }));
+    const seen: string[] = [];
+    const runner = new RollupRunner(ch.client, logger, {
+      lease: null,
+      hooks: { afterStep: (name) => void seen.push(name) },
+      onWindowApplied: async () => void seen.push('window applied'),
+    });
+    await change(world);
+    const repair = runner.repair([DAYS[0] as string]);
+    await runner.runOnce();
+    // The window's statements, then the hook, then the repair's first slice.
+    expect(seen.slice(0, WINDOW_STEPS.length + 1)).toEqual([...WINDOW_STEPS, 'window applied']);
+    expect(seen.slice(WINDOW_STEPS.length + 1)).toEqual(CORRECT_STEPS);
+    await repair;
+    seen.length = 0;
+    await runner.runOnce();
+    expect(seen).toEqual(['window applied']);
+  }, 300_000);
+});
+
 describe('ingest writing between every pair of statements', () => {
   it('loses no letter and counts none on two days', async () => {
     const world = new World(ch.client);
