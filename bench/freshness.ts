@@ -24,9 +24,10 @@ const YEAR = { start: '2023-04-01', end: '2024-03-31', days: 366 };
 
 const loadAtStart = load();
 const broker = await startTestBroker();
-// The API's report cache on, as `npm start` runs it: the reader's polls are answered from it, and
-// a report is computed once per publish, not once per poll.
-const p = await startPipeline(broker.brokers, { reportCache: true });
+// As `npm start` runs it: the reader's polls are answered from the report cache (a report is
+// computed once per publish, not once per poll), and the status is sampled every 5 s, not every
+// 250 ms as the tests need it.
+const p = await startPipeline(broker.brokers, { asStarted: true });
 if (YEAR_PER_DAY > 0) {
   await withoutChangeLog(p.ch.client, () =>
     insertNotifications(

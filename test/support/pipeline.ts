@@ -65,8 +65,11 @@ export interface PipelineOptions {
   metadataMaxAgeMs?: number;
   /** Replaces the quiet test logger (e.g. to watch the consumers join their group). */
   logger?: Logger;
-  /** Keeps the API's report cache, as `npm start` runs it (the freshness benchmark's reader). */
-  reportCache?: boolean;
+  /**
+   * The API's report cache and the observer's sampling as `npm start` runs them (benchmarks), not
+   * as the tests need them: no cache, and the status sampled every 250 ms.
+   */
+  asStarted?: boolean;
 }
 
 /**
@@ -110,9 +113,9 @@ export async function startPipeline(brokers: string[], opts: PipelineOptions = {
       ingest: { ...(opts.sink ? { sink: opts.sink } : {}), ...(opts.consumers ? { consumers: opts.consumers } : {}) },
       // The tests read a report right after the facts change: without the cache, which would
       // answer with the previous rendering meanwhile (services/api/test/report-cache.test.ts).
-      api: opts.reportCache ? {} : { factsVersion: null },
+      api: opts.asStarted ? {} : { factsVersion: null },
       // Sampled about as often as the tests look, so the status they read is current.
-      observer: { everyMs: 250, deadLettersEveryMs: 0 },
+      observer: opts.asStarted ? {} : { everyMs: 250, deadLettersEveryMs: 0 },
     };
     const all = await startAllInOne(parseEnv(allInOneEnv, pipelineEnv(brokers, opts)), { kafka, clickhouse: ch.client, session: ch.session, logger }, shutdown, seams);
     const admin = kafka.admin();
