@@ -52,6 +52,9 @@ const dayLines = (serviceFilter: string) => `
 const MONTH_SPANS = (column: string) =>
   `(${column} BETWEEN {before_from: Date} AND {before_to: Date} OR ${column} BETWEEN {months_from: Date} AND {months_to: Date})`;
 
+/** The monthly sms sums of those months. */
+const SMS_MONTHS = `FROM ${FACT_BILLING_MONTH.name} WHERE notification_type = 'sms' AND ${MONTH_SPANS('month')}`;
+
 /*
  * The same lines, with a service's month as one line per rate wherever that is exact: a month
  * lying wholly before {start} or wholly inside the range (the months_* spans), in which the
@@ -64,8 +67,8 @@ const MONTH_SPANS = (column: string) =>
  * Each part filters the table itself, where the key (day first) skips what the filter excludes:
  * the engine inlines a WITH subquery wherever it is named and reads a subquery whole before a
  * filter on its result. Written as one month_lines CTE named three times, with the days read
- * whole and filtered after, a whole-year billing report spent 70-100 ms here without a single
- * day line to return.
+ * whole and filtered after, a whole-year range's charges took 67-71 ms instead of 44 ms
+ * (2,000 services), though such a range has no day line to return.
  */
 const MONTH_OR_DAY_LINES = `
   SELECT service_id, month AS day, line.1 AS rate, line.2 AS units
@@ -73,8 +76,7 @@ const MONTH_OR_DAY_LINES = `
     SELECT service_id, month, groupArray((rate, units)) AS rates
     FROM (
       SELECT service_id, month, rate, sum(chargeable_units) AS units
-      FROM ${FACT_BILLING_MONTH.name}
-      WHERE notification_type = 'sms' AND ${MONTH_SPANS('month')}
+      ${SMS_MONTHS}
       GROUP BY service_id, month, rate
     )
     GROUP BY service_id, month
@@ -85,8 +87,7 @@ const MONTH_OR_DAY_LINES = `
   ${dayLines(`AND NOT ${MONTH_SPANS('day')}`)}
   UNION ALL
   ${dayLines(`AND ${MONTH_SPANS('day')} AND (service_id, toStartOfMonth(day)) IN (
-      SELECT service_id, month FROM ${FACT_BILLING_MONTH.name}
-      WHERE notification_type = 'sms' AND ${MONTH_SPANS('month')}
+      SELECT service_id, month ${SMS_MONTHS}
       GROUP BY service_id, month
       HAVING uniqExact(rate) > 1)`)}`;
 
