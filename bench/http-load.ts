@@ -1,6 +1,8 @@
 // An HTTP load generator for the report benchmark: CONNECTIONS keep-alive connections (undici's
 // Pool), each sending its next request as soon as the previous answer's body has arrived, for
-// SECONDS or until AMOUNT answers; prints {p50, p99, requests, errors} as JSON (ms).
+// SECONDS or until AMOUNT answers; prints {p50, p99, first, requests, errors} as JSON (ms), where
+// `first` is the first answer's latency: with one connection, the first request after whatever
+// the server did before, which on this machine can be the slowest (docs/benchmarks.md section 3).
 //
 // Why not autocannon: its HTTP parser (http-parser-js) turns every body into a string, and a
 // compressed body costs it milliseconds; on this machine autocannon could not take more than
@@ -61,6 +63,7 @@ async function client(): Promise<void> {
 
 await Promise.all(Array.from({ length: connections }, client));
 await pool.close();
+const first = round(latencies[0] ?? NaN, 1);
 latencies.sort((a, b) => a - b);
 const p = (q: number) => round(percentile(latencies, q) ?? NaN, 1);
-process.stdout.write(JSON.stringify({ p50: p(50), p99: p(99), requests: latencies.length, errors, ...(firstError ? { first_error: firstError } : {}) }));
+process.stdout.write(JSON.stringify({ p50: p(50), p99: p(99), first, requests: latencies.length, errors, ...(firstError ? { first_error: firstError } : {}) }));

@@ -53,6 +53,8 @@ const run = promisify(execFile);
 interface Latency {
   p50: number;
   p99: number;
+  /** The first answer's latency (with one client, its first request). */
+  first: number;
   requests: number;
   errors: number;
 }
@@ -112,7 +114,7 @@ async function http(base: string, endpoint: string, load: string[], gzip = false
   });
   const r = JSON.parse(stdout) as Latency & { first_error?: string };
   if (r.first_error) log(`${endpoint}: ${r.errors} errors, the first: ${r.first_error}`);
-  return { p50: r.p50, p99: r.p99, requests: r.requests, errors: r.errors };
+  return { p50: r.p50, p99: r.p99, first: r.first, requests: r.requests, errors: r.errors };
 }
 const forSeconds = ['--connections', String(CONCURRENCY), '--seconds', String(SECONDS)];
 const oneWave = ['--connections', String(CONCURRENCY), '--amount', String(CONCURRENCY)];
@@ -155,8 +157,9 @@ async function postgresUncached(endpoint: string, clients: number, each: number)
     }
   };
   await Promise.all(Array.from({ length: clients }, client));
+  const first = round(latencies[0] ?? NaN, 1);
   latencies.sort((a, b) => a - b);
-  return { p50: round(percentile(latencies, 50) ?? NaN, 1), p99: round(percentile(latencies, 99) ?? NaN, 1), requests: latencies.length, errors };
+  return { p50: round(percentile(latencies, 50) ?? NaN, 1), p99: round(percentile(latencies, 99) ?? NaN, 1), first, requests: latencies.length, errors };
 }
 
 /** The bodies as sent, plain and gzip (one request each to the cached API): their sizes, and the floor's bytes. */
@@ -170,7 +173,7 @@ const MEASURES = ['ours_cached', 'ours_cached_gzip', 'postgres_cached', 'postgre
 type Measure = string;
 const rounds: Record<string, Record<Measure, Latency[]>> = Object.fromEntries(ENDPOINTS.map((e) => [e, Object.fromEntries(MEASURES.map((m) => [m, []]))]));
 const sizes: Record<string, { identity: number; gzip: number }> = {};
-const show = (l: Latency) => `p50 ${l.p50} p99 ${l.p99} (${l.requests} req${l.errors ? `, ${l.errors} errors` : ''})`;
+const show = (l: Latency) => `p50 ${l.p50} p99 ${l.p99} first ${l.first} (${l.requests} req${l.errors ? `, ${l.errors} errors` : ''})`;
 try {
   for (let i = 0; i < RUNS; i++) {
     for (const endpoint of ENDPOINTS) {
@@ -205,7 +208,7 @@ try {
   rmSync(chDir, { recursive: true, force: true });
 }
 
-const med = (xs: Latency[], k: 'p50' | 'p99') => median(xs.map((x) => x[k]));
+const med = (xs: Latency[], k: 'p50' | 'p99' | 'first') => median(xs.map((x) => x[k]));
 const speedup = (ours: number | null, theirs: number | null) => (ours && theirs ? round(theirs / ours, 2) : null);
 const PAIRS = {
   cached: ['ours_cached', 'postgres_cached'],
@@ -216,7 +219,7 @@ const PAIRS = {
 const summary = Object.fromEntries(
   ENDPOINTS.map((e) => {
     const r = rounds[e]!;
-    const figures = Object.fromEntries(MEASURES.map((m) => [m, { p50: med(r[m]!, 'p50'), p99: med(r[m]!, 'p99') }]));
+    const figures = Object.fromEntries(MEASURES.map((m) => [m, { p50: med(r[m]!, 'p50'), p99: med(r[m]!, 'p99'), first: med(r[m]!, 'first') }]));
     const speedups = Object.fromEntries(Object.entries(PAIRS).map(([pair, [o, p]]) => [pair, speedup(figures[o]!.p99, figures[p]!.p99)]));
     return [e, { body_bytes: sizes[e], ...figures, speedup_p99: speedups }];
   }),
@@ -239,7 +242,7 @@ writeResult(args.quick ? 'report.quick' : 'report', {
     load_ms: { clickhouse: chLoadMs, postgres: pgLoadMs },
   },
   method:
-    'Four pairings per report, whole financial year. uncached_1: one client, 5 requests in a row (our API with its cache off; the report\'s SQL through pg). ' +
+    'Four pairings per report, whole financial year. uncached_1: one client, 5 requests in a row (our API with its cache off; the report\'s SQL through pg); first: the first of them, the first request after the 20 s of floors in which that side answered nothing. ' +
     `uncached_${CONCURRENCY}: one wave of ${CONCURRENCY} requests at once, nothing shared (our uncached API; ${CONCURRENCY} pooled pg connections). ` +
     'cached / cached_gzip: bench/http-load.ts (undici) with CONCURRENCY connections for SECONDS, without and with Accept-Encoding: gzip, against our API as deployed and against the same ReportCache + reply code in front of PostgreSQL; static_cached(_gzip): the same load against a bare node:http server answering with the report\'s exact bytes (the floor on this machine); ' +
     'the facts version moves every publish_every_s on both, so each recomputes in the background while serving the previous rendering. Medians over rounds; p99 speed-up = PostgreSQL p99 / ours.',
