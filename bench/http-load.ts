@@ -14,7 +14,7 @@
 //   tsx bench/http-load.ts URL --connections 50 (--seconds 10 | --amount 50) [-H name=value ...]
 import { parseArgs } from 'node:util';
 import { Pool } from 'undici';
-import { percentile, round } from './lib.ts';
+import { latencySummary } from './lib.ts';
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -63,7 +63,4 @@ async function client(): Promise<void> {
 
 await Promise.all(Array.from({ length: connections }, client));
 await pool.close();
-const first = round(latencies[0] ?? NaN, 1);
-latencies.sort((a, b) => a - b);
-const p = (q: number) => round(percentile(latencies, q) ?? NaN, 1);
-process.stdout.write(JSON.stringify({ p50: p(50), p99: p(99), first, requests: latencies.length, errors, ...(firstError ? { first_error: firstError } : {}) }));
+process.stdout.write(JSON.stringify({ ...latencySummary(latencies), requests: latencies.length, errors, ...(firstError ? { first_error: firstError } : {}) }));

@@ -83,6 +83,13 @@ export function percentile(sorted: number[], p: number): number | null {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
 
+/** p50, p99 and the first of latencies in the order they were measured (ms, one decimal). */
+export function latencySummary(inOrder: readonly number[]): { p50: number; p99: number; first: number } {
+  const sorted = [...inOrder].sort((a, b) => a - b);
+  const at = (p: number) => round(percentile(sorted, p) ?? NaN, 1);
+  return { p50: at(50), p99: at(99), first: round(inOrder[0] ?? NaN, 1) };
+}
+
 export function writeResult(name: string, result: unknown): string {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const file = path.join(RESULTS_DIR, `${name}.json`);

@@ -31,7 +31,7 @@ import { SignJWT } from 'jose';
 import pg from 'pg';
 import { buildApp, RenderedReport, ReportCache, sendRenderedReport } from '@notify-stats/api';
 import { migrate, openClickhouse } from '@notify-stats/clickhouse';
-import { benchArgs, load, log, machine, median, percentile, round, ROOT, writeResult } from './lib.ts';
+import { benchArgs, latencySummary, load, log, machine, median, round, ROOT, writeResult } from './lib.ts';
 import { startPostgres } from './postgres.ts';
 import { FY, fillClickhouse, fillPostgres } from './report-data.ts';
 import { addReportIndexes } from './report-pg-indexes.ts';
@@ -157,9 +157,7 @@ async function postgresUncached(endpoint: string, clients: number, each: number)
     }
   };
   await Promise.all(Array.from({ length: clients }, client));
-  const first = round(latencies[0] ?? NaN, 1);
-  latencies.sort((a, b) => a - b);
-  return { p50: round(percentile(latencies, 50) ?? NaN, 1), p99: round(percentile(latencies, 99) ?? NaN, 1), first, requests: latencies.length, errors };
+  return { ...latencySummary(latencies), requests: latencies.length, errors };
 }
 
 /** The bodies as sent, plain and gzip (one request each to the cached API): their sizes, and the floor's bytes. */

@@ -67,11 +67,10 @@ const SMS_MONTHS = `FROM ${FACT_BILLING_MONTH.name} WHERE notification_type = 's
  *
  * Each part filters the table itself, where the key (day first) skips what the filter excludes:
  * the engine inlines a WITH subquery wherever it is named and reads a subquery whole before a
- * filter on its result. Written as one month_lines CTE named three times, with the days read
- * whole and filtered after, a whole-year range's charges took 67-71 ms; reading them once, 44 ms;
- * and with one grouping per (service, month) whose min and max rate tell one rate from two,
- * where a grouping per rate was counted again (groupArray, uniqExact), 36 ms (2,000 services,
- * median of 20, the same rows), though such a range has no day line to return.
+ * filter on its result. One grouping per (service, month) tells one rate from two by its lowest
+ * and highest rate, where grouping per rate and counting the rates groups twice. A whole-year
+ * range's charges, 2,000 services: 67-71 ms as one CTE named three times, 36 ms as written here
+ * (docs/benchmarks.md section 3).
  */
 const MONTH_OR_DAY_LINES = `
   SELECT service_id, month AS day, lowest AS rate, units
