@@ -42,10 +42,22 @@ export function parseMoney(value: unknown): string | null {
   return d.decimalPlaces() > MAX_DP ? null : canonical(d);
 }
 
+/**
+ * The double nearest to an amount. Number() of a plain decimal string is already the correctly
+ * rounded double of its exact value (ECMAScript's StringToNumber), which is what going through
+ * Decimal gave at a Decimal's cost: a report of 2,000 services converts thousands of amounts.
+ */
 export function moneyToNumber(s: string): number {
-  const n = Number(dec(s, 'Money').toFixed());
+  if (!SIGNED_PLAIN_RE.test(s)) throw new TypeError(`Money is not a plain decimal string: ${JSON.stringify(s)}`);
+  const n = Number(s);
   if (!Number.isFinite(n)) throw new RangeError(`Money out of number range: ${s}`);
-  return n;
+  return n === 0 ? 0 : n; // never -0
+}
+
+/** Whether an amount (a plain decimal string, either sign) is more than zero, read from its digits. */
+export function isPositiveMoney(s: string): boolean {
+  if (!SIGNED_PLAIN_RE.test(s)) throw new TypeError(`Amount is not a plain decimal string: ${JSON.stringify(s)}`);
+  return s[0] !== '-' && /[1-9]/.test(s);
 }
 
 export function multiplyMoney(a: string, b: string | number): string {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Decimal } from 'decimal.js';
-import { compareMoney, formatLetterPrice, moneyToNumber, multiplyMoney, parseMoney, sumMoney } from '../src/index.ts';
+import fc from 'fast-check';
+import { compareMoney, formatLetterPrice, isPositiveMoney, moneyToNumber, multiplyMoney, parseMoney, sumMoney } from '../src/index.ts';
 
 describe('parseMoney', () => {
   it.each<[unknown, string]>([
@@ -130,5 +131,57 @@ describe('compareMoney', () => {
 
   it('refuses what is not a plain decimal', () => {
     expect(() => compareMoney('1e3', '1')).toThrow(TypeError);
+  });
+});
+
+// An amount as a plain decimal string: either sign, up to 30 integer digits and 12 decimals,
+// leading and trailing zeros included.
+const amount = fc
+  .tuple(fc.boolean(), fc.stringMatching(/^\d{1,30}$/), fc.option(fc.stringMatching(/^\d{1,12}$/), { nil: undefined }))
+  .map(([negative, whole, fraction]) => `${negative ? '-' : ''}${whole}${fraction === undefined ? '' : `.${fraction}`}`);
+
+describe('moneyToNumber', () => {
+  it('is the double nearest the exact amount, as Decimal rounds it', () => {
+    fc.assert(
+      fc.property(amount, (a) => {
+        expect(moneyToNumber(a)).toBe(new Decimal(a).toNumber() || 0);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+  it.each([
+    ['0.1000000000', 0.1],
+    ['-0.0000', 0],
+    ['9007199254740993', 9007199254740992],
+    ['6.6783', 6.6783],
+  ])('%s -> %s', (a, n) => {
+    expect(Object.is(moneyToNumber(a), n)).toBe(true);
+  });
+  it('refuses what is not a plain decimal', () => {
+    expect(() => moneyToNumber('1e3')).toThrow(TypeError);
+    expect(() => moneyToNumber(' 1')).toThrow(TypeError);
+  });
+});
+
+describe('isPositiveMoney', () => {
+  it('agrees with an exact comparison with zero', () => {
+    fc.assert(
+      fc.property(amount, (a) => {
+        expect(isPositiveMoney(a)).toBe(new Decimal(a).greaterThan(0));
+      }),
+      { numRuns: 2000 },
+    );
+  });
+  it.each<[string, boolean]>([
+    ['0.0000', false],
+    ['-0', false],
+    ['0.0000000001', true],
+    ['-0.0000000001', false],
+    ['10', true],
+  ])('%s -> %s', (a, positive) => {
+    expect(isPositiveMoney(a)).toBe(positive);
+  });
+  it('refuses what is not a plain decimal', () => {
+    expect(() => isPositiveMoney('Infinity')).toThrow(TypeError);
   });
 });

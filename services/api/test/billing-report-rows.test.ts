@@ -12,8 +12,8 @@ describe('billingReport rows', () => {
       { service_id: 'tiny', sms_chargeable_units: 1, sms_cost: '0.0001' },
     ];
     const letters = [
-      { service_id: 'free-letters', postage: 'second', rate: '0', letters: 3, cost: '0.00' },
-      { service_id: 'letters', postage: 'second', rate: '0.45', letters: 2, cost: '0.90' },
+      { service_id: 'free-letters', postage: 'second', rate: '0', letters: 3, cost: '0.00', service_cost: '0.00' },
+      { service_id: 'letters', postage: 'second', rate: '0.45', letters: 2, cost: '0.90', service_cost: '0.90' },
     ];
     expect(ids(billingReport(sms, letters, [])).sort()).toEqual(['letters', 'tiny']);
   });

@@ -6,18 +6,25 @@ import { factRows, queryDays } from './query-days.ts';
 const count = z.coerce.number();
 const money = z.string(); // exact decimal text (output_format_json_quote_decimals)
 
-export const letterLineRow = z.object({ service_id: z.string(), postage: z.string(), rate: money, letters: count, cost: money });
+export const letterLineRow = z.object({ service_id: z.string(), postage: z.string(), rate: money, letters: count, cost: money, service_cost: money });
 export type LetterLineRow = z.infer<typeof letterLineRow>;
 
-/** Letters sent in the range per service, postage and rate, with their exact cost. */
+/**
+ * Letters sent in the range per service, postage and rate, with their exact cost, and on each
+ * line its service's exact letter cost (the same on every line of a service): the engine adds
+ * decimals far cheaper than decimal.js does for 2,000 services.
+ */
 export async function letterLinesByService(client: ClickHouseClient, range: DayRange): Promise<LetterLineRow[]> {
   return queryDays(client, {
     range,
-    sql: `SELECT toString(service_id) AS service_id, postage, rate,
-              sum(notifications_sent) AS letters, sum(notifications_sent * rate) AS cost
-       FROM ${factRows(MONTHLY_FACTS.billing, ['service_id', 'postage', 'rate', 'notifications_sent'], "notification_type = 'letter'")}
-       GROUP BY service_id, postage, rate
-       HAVING letters != 0 OR cost != 0`,
+    sql: `SELECT service_id, postage, rate, letters, cost, sum(cost) OVER (PARTITION BY service_id) AS service_cost
+       FROM (
+         SELECT toString(service_id) AS service_id, postage, rate,
+                sum(notifications_sent) AS letters, sum(notifications_sent * rate) AS cost
+         FROM ${factRows(MONTHLY_FACTS.billing, ['service_id', 'postage', 'rate', 'notifications_sent'], "notification_type = 'letter'")}
+         GROUP BY service_id, postage, rate
+         HAVING letters != 0 OR cost != 0
+       )`,
     row: letterLineRow,
   });
 }

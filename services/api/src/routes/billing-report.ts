@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { compareMoney, moneyToNumber, sumMoney } from '@notify-stats/money';
+import { isPositiveMoney, moneyToNumber } from '@notify-stats/money';
 import { dateRangeQuery } from '../http/date-range.ts';
 import { formatParam, sendFactReport } from '../http/report-reply.ts';
 import { letterBreakdown } from '../letter-breakdown.ts';
@@ -27,8 +27,6 @@ const row = z.object({
 const response = z.array(row);
 const COLUMNS = Object.keys(row.shape);
 
-const positive = (amount: string) => compareMoney(amount, '0') > 0;
-
 /** Joins sms (after allowance) and letters per service to the directory; only services that cost something. */
 export function billingReport(sms: readonly SmsChargedRow[], letters: readonly LetterLineRow[], services: readonly ServiceRow[]) {
   const directory = new Map(services.map((s) => [s.service_id, s]));
@@ -45,8 +43,8 @@ export function billingReport(sms: readonly SmsChargedRow[], letters: readonly L
     const s = smsBy.get(id);
     const lines = lettersBy.get(id) ?? [];
     const smsCost = s?.sms_cost ?? '0';
-    const letterCost = sumMoney(lines.map((l) => l.cost));
-    if (!positive(smsCost) && !positive(letterCost)) continue;
+    const letterCost = lines[0]?.service_cost ?? '0';
+    if (!isPositiveMoney(smsCost) && !isPositiveMoney(letterCost)) continue;
     // A service whose reference data has not arrived yet still bills, under an empty name.
     const svc = directory.get(id);
     out.push({
