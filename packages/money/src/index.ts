@@ -13,13 +13,18 @@ const SIGNED_PLAIN_RE = /^-?\d+(\.\d+)?$/;
 // toFixed() without arguments gives plain notation (never "1e-7"); `+ 0` turns -0 into 0.
 const canonical = (d: Decimal): string => d.plus(0).toFixed();
 
+/** `value` itself, refused unless it is a plain decimal string (either sign). */
+function plain(value: string, what: string): string {
+  if (!SIGNED_PLAIN_RE.test(value)) throw new TypeError(`${what} is not a plain decimal string: ${JSON.stringify(value)}`);
+  return value;
+}
+
 function dec(value: string | number, what: string): Decimal {
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new RangeError(`${what} is not finite: ${value}`);
     return new D(String(value));
   }
-  if (!SIGNED_PLAIN_RE.test(value)) throw new TypeError(`${what} is not a plain decimal string: ${JSON.stringify(value)}`);
-  return new D(value);
+  return new D(plain(value, what));
 }
 
 /** Significant digits a double always carries exactly. */
@@ -48,16 +53,14 @@ export function parseMoney(value: unknown): string | null {
  * Decimal gave at a Decimal's cost: a report of 2,000 services converts thousands of amounts.
  */
 export function moneyToNumber(s: string): number {
-  if (!SIGNED_PLAIN_RE.test(s)) throw new TypeError(`Money is not a plain decimal string: ${JSON.stringify(s)}`);
-  const n = Number(s);
+  const n = Number(plain(s, 'Money'));
   if (!Number.isFinite(n)) throw new RangeError(`Money out of number range: ${s}`);
   return n === 0 ? 0 : n; // never -0
 }
 
 /** Whether an amount (a plain decimal string, either sign) is more than zero, read from its digits. */
 export function isPositiveMoney(s: string): boolean {
-  if (!SIGNED_PLAIN_RE.test(s)) throw new TypeError(`Amount is not a plain decimal string: ${JSON.stringify(s)}`);
-  return s[0] !== '-' && /[1-9]/.test(s);
+  return plain(s, 'Amount')[0] !== '-' && /[1-9]/.test(s);
 }
 
 export function multiplyMoney(a: string, b: string | number): string {
