@@ -7,7 +7,7 @@
 // - `--events` status events (4 per notification, realistic shapes: random v4 ids, 2,000 services
 //   with a skewed share of traffic, ~8 templates each, 60% email / 35% sms / 5% letter) inserted
 //   as JSONEachRow in batches, as the ingest worker does; letters also get a despatch, 1% of
-//   notifications an inbound sms; the materialized view fills letter_events;
+//   notifications an inbound sms;
 // - a year of facts for `--services` services (rows generated in SQL from a stated model: see
 //   FACT_MODEL below), one partition per day as the rollups write them;
 // - OPTIMIZE TABLE ... FINAL on every table, then system.parts / system.columns.
@@ -308,7 +308,7 @@ async function main(): Promise<void> {
     const factsMs = performance.now() - t1;
     log('facts generated');
 
-    const tables = ['notification_events', 'letter_events', 'letter_despatches', 'inbound_sms', 'fact_notification_status', 'fact_billing', 'fact_letter_despatch'];
+    const tables = ['notification_events', 'letter_despatches', 'inbound_sms', 'fact_notification_status', 'fact_billing', 'fact_letter_despatch'];
     const t2 = performance.now();
     for (const t of tables) await ch.client.command({ query: `OPTIMIZE TABLE ${t} FINAL` });
     const optimizeMs = performance.now() - t2;
@@ -392,7 +392,7 @@ async function main(): Promise<void> {
         notification_events_on_disk: stats.notification_events?.bytes_on_disk_per_row,
         notification_events_if_zstd1: stats.notification_events_zstd?.bytes_on_disk_per_row,
         raw_layer_per_status_event: round(
-          ['notification_events', 'letter_events', 'letter_despatches', 'inbound_sms'].reduce((sum, t) => sum + (stats[t]?.bytes_on_disk ?? 0), 0) / eventRows,
+          ['notification_events', 'letter_despatches', 'inbound_sms'].reduce((sum, t) => sum + (stats[t]?.bytes_on_disk ?? 0), 0) / eventRows,
         ),
       },
       bytes_per_fact_row: {

@@ -15,7 +15,7 @@
  *     notification_id): with every event of a notification on one shard, each shard can finish
  *     that GROUP BY by itself (`optimize_distributed_group_by_sharding_key`), and `FINAL` or the
  *     ReplacingMergeTree merge collapses duplicates of an event, which always share its shard;
- *   - `letter_events` is filled by a materialized view on `notification_events_local`, so it
+ *   - a table filled by a materialized view on `notification_events_local` (the change log)
  *     lives on the shard of its notification whatever its own Distributed table says; its key is
  *     declared the same so that an insert through it would land in the same place;
  *   - `letter_despatches` uses the same key, so a despatch repair's
@@ -63,9 +63,9 @@ const BY_NOTIFICATION = 'cityHash64(notification_id)';
 /** Every table and view the migrations create (and `schema_migrations`), with where it lives in a cluster. */
 export const PLACEMENT: Readonly<Record<string, Placement>> = {
   notification_events: { kind: 'sharded', shardKey: BY_NOTIFICATION, why: 'newest snapshot per notification is computed shard-locally' },
-  letter_events: { kind: 'sharded', shardKey: BY_NOTIFICATION, why: 'filled by letter_events_mv on the shard of its notification' },
-  letter_events_mv: { kind: 'view', why: 'notification_events_local -> letter_events_local on each node' },
-  letter_despatches: { kind: 'sharded', shardKey: BY_NOTIFICATION, why: 'co-sharded with letter_events for the despatch rollup' },
+  letter_events: { kind: 'sharded', shardKey: BY_NOTIFICATION, why: 'filled by letter_events_mv on the shard of its notification (dropped by 0011)' },
+  letter_events_mv: { kind: 'view', why: 'notification_events_local -> letter_events_local on each node (dropped by 0011)' },
+  letter_despatches: { kind: 'sharded', shardKey: BY_NOTIFICATION, why: 'read by notification in a despatch repair, co-sharded with the counted snapshots' },
   inbound_sms: { kind: 'sharded', shardKey: 'cityHash64(inbound_sms_id)', why: 'counted once per inbound_sms_id' },
   ref_organisations: { kind: 'replicated', why: 'reference data, joined locally' },
   ref_services: { kind: 'replicated', why: 'reference data, joined locally' },

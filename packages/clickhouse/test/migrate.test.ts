@@ -13,7 +13,7 @@ import { LETTER_EVENT_ROW } from './rows.ts';
 const MIGRATIONS_DIR = fileURLToPath(new URL('../migrations/', import.meta.url));
 
 // Written by hand from migrations/*.sql.
-const MIGRATION_NAMES = ['0001_raw_layer', '0002_reference_data', '0003_facts', '0004_pipeline_state', '0005_incremental_rollups', '0006_monthly_facts', '0007_delivery_latency', '0008_restatements', '0009_alerts', '0010_billing_day_projection'];
+const MIGRATION_NAMES = ['0001_raw_layer', '0002_reference_data', '0003_facts', '0004_pipeline_state', '0005_incremental_rollups', '0006_monthly_facts', '0007_delivery_latency', '0008_restatements', '0009_alerts', '0010_billing_day_projection', '0011_drop_letter_events', '0012_merge_selector_base'];
 const EXPECTED_TABLES = [
   'alert_log',
   'counted_despatches',
@@ -32,8 +32,6 @@ const EXPECTED_TABLES = [
   'inbound_sms',
   'letter_despatches',
   'letter_despatches_mv',
-  'letter_events',
-  'letter_events_mv',
   'notification_changes',
   'notification_changes_v2_mv',
   'notification_events',
@@ -90,9 +88,9 @@ describe('loadMigrations', () => {
   it('finds the numbered files in order with their statements and checksums', () => {
     const ms = loadMigrations();
     expect(ms.map((m) => m.name)).toEqual(MIGRATION_NAMES);
-    expect(ms.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect(ms.map((m) => m.version)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
     // Statement counts per file, counted by hand.
-    expect(ms.map((m) => m.statements.length)).toEqual([5, 6, 3, 3, 18, 4, 7, 1, 2, 3]);
+    expect(ms.map((m) => m.statements.length)).toEqual([5, 6, 3, 3, 18, 4, 7, 1, 2, 3, 2, 6]);
     for (const m of ms) {
       const sql = readFileSync(path.join(MIGRATIONS_DIR, `${m.name}.sql`), 'utf8');
       expect(m.checksum).toBe(createHash('sha256').update(sql).digest('hex'));
@@ -127,6 +125,8 @@ describe('migrate on a fresh engine', () => {
       [8, '0008_restatements'],
       [9, '0009_alerts'],
       [10, '0010_billing_day_projection'],
+      [11, '0011_drop_letter_events'],
+      [12, '0012_merge_selector_base'],
     ]);
     const files = loadMigrations();
     expect(rows.map((r) => r.checksum)).toEqual(files.map((m) => m.checksum));
@@ -138,7 +138,7 @@ describe('migrate on a fresh engine', () => {
     expect(result).toEqual({ applied: [], skipped: MIGRATION_NAMES });
     expect(await schema()).toEqual(before);
     // No second record of any migration.
-    expect(await recorded()).toHaveLength(10);
+    expect(await recorded()).toHaveLength(12);
   });
 
   it('every statement of every migration can run again directly (idempotent DDL)', async () => {
@@ -149,20 +149,31 @@ describe('migrate on a fresh engine', () => {
       }
     }
     expect(await schema()).toEqual(before);
-    expect(await recorded()).toHaveLength(10);
+    expect(await recorded()).toHaveLength(12);
   });
 
-  it('the tables accept rows after migrating (the materialized view feeds letter_events)', async () => {
+  it('the tables accept rows after migrating (the change log\'s view feeds notification_changes)', async () => {
     await ch.client.insert({
       table: 'notification_events',
       format: 'JSONEachRow',
       values: [LETTER_EVENT_ROW],
     });
-    const letters = await queryRows<{ n: number; postage: string; billable_units: number }>(
+    const logged = await queryRows<{ n: number; postage: string; billable_units: number }>(
       ch.client,
-      'SELECT count() AS n, any(postage) AS postage, any(billable_units) AS billable_units FROM letter_events',
+      'SELECT count() AS n, any(postage) AS postage, any(billable_units) AS billable_units FROM notification_changes',
     );
-    expect(letters.map((r) => [Number(r.n), r.postage, Number(r.billable_units)])).toEqual([[1, 'second', 2]]);
+    expect(logged.map((r) => [Number(r.n), r.postage, Number(r.billable_units)])).toEqual([[1, 'second', 2]]);
+  });
+
+  it('the tables each ingest write or cycle adds a part to merge about 10 parts at once; the facts keep the default', async () => {
+    const bases = await queryRows<{ name: string; base: string }>(
+      ch.client,
+      "SELECT name, extract(engine_full, 'merge_selector_base = (\\d+)') AS base FROM system.tables WHERE database = currentDatabase() AND engine LIKE '%MergeTree' ORDER BY name",
+    );
+    const tuned = bases.filter((t) => t.base !== '').map((t) => [t.name, t.base]);
+    expect(tuned).toEqual(
+      ['counted_despatches', 'counted_notifications', 'despatch_changes', 'letter_despatches', 'notification_changes', 'notification_events'].map((n) => [n, '10']),
+    );
   });
 
   it('a migration whose file changed after it was applied is refused, and nothing after it runs', async () => {
@@ -184,7 +195,7 @@ describe('migrate on a fresh engine', () => {
     await expect(migrate(ch.client, tampered)).rejects.toThrow(/0002_reference_data/);
     await expect(migrate(ch.client, tampered)).rejects.toThrow(/changed/);
     expect(await schema()).toEqual(before);
-    expect(await recorded()).toHaveLength(10);
+    expect(await recorded()).toHaveLength(12);
   });
 
   it('a changed statement list with a changed checksum is refused too', async () => {
@@ -207,36 +218,36 @@ describe('migrate on a fresh engine', () => {
     const next: Migration[] = [
       ...loadMigrations(),
       {
-        version: 11,
-        name: '0011_extra',
+        version: 13,
+        name: '0013_extra',
         statements: [
           'CREATE TABLE IF NOT EXISTS extra_a (x UInt8) ENGINE = MergeTree ORDER BY x',
           'CREATE TABLE IF NOT EXISTS extra_b (y String) ENGINE = MergeTree ORDER BY y',
         ],
-        checksum: 'checksum-of-0011',
+        checksum: 'checksum-of-0013',
       },
     ];
-    expect(await migrate(ch.client, next)).toEqual({ applied: ['0011_extra'], skipped: MIGRATION_NAMES });
-    expect(await migrate(ch.client, next)).toEqual({ applied: [], skipped: [...MIGRATION_NAMES, '0011_extra'] });
+    expect(await migrate(ch.client, next)).toEqual({ applied: ['0013_extra'], skipped: MIGRATION_NAMES });
+    expect(await migrate(ch.client, next)).toEqual({ applied: [], skipped: [...MIGRATION_NAMES, '0013_extra'] });
     const names = (await schema()).map((t) => t.name);
     expect(names).toEqual([...EXPECTED_TABLES, 'extra_a', 'extra_b'].sort());
-    expect((await recorded()).map((r) => [Number(r.version), r.name, r.checksum])).toContainEqual([11, '0011_extra', 'checksum-of-0011']);
+    expect((await recorded()).map((r) => [Number(r.version), r.name, r.checksum])).toContainEqual([13, '0013_extra', 'checksum-of-0013']);
   });
 
   it('a migration interrupted half-way is simply run again', async () => {
     const half: Migration = {
-      version: 12,
-      name: '0012_half',
+      version: 14,
+      name: '0014_half',
       statements: [
         'CREATE TABLE IF NOT EXISTS half_a (x UInt8) ENGINE = MergeTree ORDER BY x',
         'CREATE TABLE IF NOT EXISTS half_b (x UInt8) ENGINE = MergeTree ORDER BY x',
       ],
-      checksum: 'checksum-of-0012',
+      checksum: 'checksum-of-0014',
     };
     // The first statement ran, then the process died before the migration was recorded.
     await ch.client.command({ query: half.statements[0] as string });
     const result = await migrate(ch.client, [...loadMigrations(), half]);
-    expect(result.applied).toEqual(['0012_half']);
+    expect(result.applied).toEqual(['0014_half']);
     const names = (await schema()).map((t) => t.name);
     expect(names).toContain('half_a');
     expect(names).toContain('half_b');

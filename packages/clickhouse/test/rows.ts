@@ -1,6 +1,6 @@
 import type { NotificationEventRow } from '../src/tables/raw-events.ts';
 
-/** One letter's status snapshot: the row the migration tests push through `letter_events`. */
+/** One letter's status snapshot: the row the migration tests push through the change log's view. */
 export const LETTER_EVENT_ROW: NotificationEventRow = {
   event_id: '11111111-1111-1111-1111-111111111111',
   notification_id: '22222222-2222-2222-2222-222222222222',

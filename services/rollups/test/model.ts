@@ -22,7 +22,7 @@ import { londonMidnightUtc } from '@notify-stats/london';
 
 /** What a test empties between cases: every table a cycle reads or writes. */
 const TEST_TABLES = [
-  'notification_events', 'notification_changes', 'letter_despatches', 'despatch_changes', 'letter_events', 'counted_notifications',
+  'notification_events', 'notification_changes', 'letter_despatches', 'despatch_changes', 'counted_notifications',
   'counted_despatches', 'fact_notification_status', 'fact_billing', 'fact_letter_despatch', 'fact_notification_status_month',
   'fact_billing_month', 'fact_delivery_latency', 'restatement_baselines', 'alert_log', 'ref_annual_billing', 'ref_spend_thresholds', 'rollup_cycles', 'ref_sms_rates', 'ref_letter_rates', 'dirty_days', 'day_builds', 'pipeline_state',
   'rollup_staged_snapshots', 'rollup_staged_despatches', 'rollup_staged_status', 'rollup_staged_billing', 'rollup_staged_despatch',
