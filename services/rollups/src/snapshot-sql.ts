@@ -74,10 +74,16 @@ export const windowSnapshotsSql = (condition: string) => `
   SELECT notification_id, max(version) AS top, argMax(tuple(created_day, ${FIELDS}), ${NEWEST}) AS s
   FROM notification_changes WHERE ${condition} GROUP BY notification_id`;
 
-export const rawSnapshotsSql = `
+/**
+ * One slice of a day of the raw layer: the notifications from {from} on, and before {to} unless
+ * it is the day's last slice. A range of the raw table's sort key (day, notification), so a slice
+ * reads its own rows, not the whole day; the comparisons are the engine's order of UUIDs, the
+ * order the boundaries were picked in (repair.ts).
+ */
+export const rawSnapshotsSql = (last: boolean) => `
   SELECT notification_id, max(version) AS top, argMax(tuple(created_day, ${FIELDS}), ${NEWEST}) AS s
   FROM (SELECT notification_id, ${VERSION} AS version, created_day, ${FIELDS} FROM ${NOTIFICATION_EVENTS.name}
-        WHERE created_day = {day: Date} AND cityHash64(notification_id) % {buckets: UInt64} = {bucket: UInt64})
+        WHERE created_day = {day: Date} AND notification_id >= {from: UUID}${last ? '' : ' AND notification_id < {to: UUID}'})
   GROUP BY notification_id`;
 
 export const windowDespatchesSql = (condition: string) => `

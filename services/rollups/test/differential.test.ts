@@ -29,14 +29,14 @@ type Op =
   | { op: 'replay'; count: number }
   | { op: 'rate'; rate: Parameters<World['rate']>[0] }
   | { op: 'cycle' }
-  | { op: 'repair'; day: number; fromRaw: boolean };
+  | { op: 'repair'; day: number; fromRaw: boolean; rowsPerSlice: number | undefined };
 
 const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 5, arbitrary: fc.record({ op: fc.constant('events' as const), statuses: fc.array(statusSpec, { maxLength: 8 }), despatches: fc.array(despatchSpec, { maxLength: 3 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('replay' as const), count: fc.integer({ min: 1, max: 6 }) }) },
   { weight: 1, arbitrary: fc.record({ op: fc.constant('rate' as const), rate: rateSpec }) },
   { weight: 3, arbitrary: fc.record({ op: fc.constant('cycle' as const) }) },
-  { weight: 1, arbitrary: fc.record({ op: fc.constant('repair' as const), day: fc.integer({ min: 0, max: 2 }), fromRaw: fc.boolean() }) },
+  { weight: 1, arbitrary: fc.record({ op: fc.constant('repair' as const), day: fc.integer({ min: 0, max: 2 }), fromRaw: fc.boolean(), rowsPerSlice: fc.option(fc.integer({ min: 1, max: 6 }), { nil: undefined }) }) },
 );
 
 async function apply(world: World, runner: RollupRunner, o: Op, replayed: StatusSpec[]) {
@@ -52,7 +52,9 @@ async function apply(world: World, runner: RollupRunner, o: Op, replayed: Status
     case 'cycle':
       return runner.runPending();
     case 'repair': {
-      await Promise.all([runner.repair([DAYS[o.day] as string], undefined, { fromRaw: o.fromRaw }), runner.runPending()]);
+      // A few raw rows per slice: a day of the stream is counted again in several ranges of it.
+      const options = { fromRaw: o.fromRaw, ...(o.rowsPerSlice !== undefined && { rowsPerSlice: o.rowsPerSlice }) };
+      await Promise.all([runner.repair([DAYS[o.day] as string], undefined, options), runner.runPending()]);
       return;
     }
   }
