@@ -22,7 +22,7 @@ export const RAW_ROWS_PER_SLICE = 4_000_000;
 /** The least UUID in any order of its bits: where the first slice of a day starts. */
 const FIRST_ID = '00000000-0000-0000-0000-000000000000';
 
-/** Ids sampled per slice to place the boundaries: slices within a few percent of each other. */
+/** Ids sampled per slice to place the boundaries: a slice within about a tenth of the rows asked for. */
 const SAMPLES_PER_SLICE = 100;
 
 export interface RepairOptions {
