@@ -110,6 +110,30 @@ describe('history from before the change logs', () => {
     expect(asEntries(await storedFacts(ch.client))).toEqual(asEntries(world.expectedFacts()));
     expect((await storedFacts(ch.client)).status.size).toBeGreaterThan(3);
   });
+
+  it('counts a later event of a notification that moved day against its live row, not the tombstone its old day keeps', async () => {
+    const world = new World(ch.client);
+    const runner = new RollupRunner(ch.client, logger, { lease: null });
+    const base = { n: 7, second: 0, updatedDay: 0, status: 'sending' as const, type: 'sms' as const, keyType: 'normal' as const, units: 1, postage: null, service: 0, sentBy: 'mmg' as const, multiplier: 1 };
+    await world.ingest([{ ...base, day: 0, eid: 1 }]);
+    await runner.runPending();
+    // Moved to day 1: day 0 keeps a tombstone with the same version as day 1's live row.
+    await world.ingest([{ ...base, day: 1, second: 5, eid: 2 }]);
+    await runner.runPending();
+    await ch.client.command({ query: 'DETACH TABLE notification_changes_v2_mv' });
+    try {
+      await world.ingest([{ ...base, day: 1, second: 10, status: 'delivered', eid: 3 }]);
+    } finally {
+      await ch.client.command({ query: 'ATTACH TABLE notification_changes_v2_mv' });
+    }
+    await Promise.all([runner.repair([DAYS[1] as string], undefined, { fromRaw: true }), runner.runPending()]);
+    const status = (await storedFacts(ch.client)).status;
+    // Hand-written: one notification, delivered, on day 1 only.
+    expect([...status.keys()].map((k) => k.split('|')[0])).toEqual([DAYS[1]]);
+    expect([...status.keys()].map((k) => k.split('|').at(-1))).toEqual(['delivered']);
+    expect([...status.values()]).toEqual([[1]]);
+    expect(asEntries(await storedFacts(ch.client))).toEqual(asEntries(world.expectedFacts()));
+  });
 });
 
 describe('the packed version', () => {
