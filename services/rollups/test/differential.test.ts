@@ -24,6 +24,19 @@ beforeEach(async () => {
   await emptyTables(ch.client);
 });
 
+/** Notification n as a sending SMS of day 0, for the hand-written cases. */
+const sendingSms = (n: number): Omit<StatusSpec, 'day' | 'eid'> => ({
+  n, second: 0, updatedDay: 0, status: 'sending', type: 'sms', keyType: 'normal', units: 1, postage: null, service: 0, sentBy: 'mmg', multiplier: 1,
+});
+
+/** Counts a notification on day 0, then moves it to day 1 by a later event with `status`. */
+async function countThenMove(world: World, runner: RollupRunner, base: ReturnType<typeof sendingSms>, status: StatusSpec['status']) {
+  await world.ingest([{ ...base, day: 0, eid: 1 }]);
+  await runner.runPending();
+  await world.ingest([{ ...base, day: 1, second: 5, status, eid: 2 }]);
+  await runner.runPending();
+}
+
 type Op =
   | { op: 'events'; statuses: StatusSpec[]; despatches: DespatchSpec[] }
   | { op: 'replay'; count: number }
@@ -80,11 +93,7 @@ describe('incremental facts equal the facts of every event, after every cycle', 
   it('moves a notification whose created_at changes to its new day', async () => {
     const world = new World(ch.client);
     const runner = new RollupRunner(ch.client, logger, { lease: null });
-    const base = { n: 5, second: 0, updatedDay: 0, status: 'sending' as const, type: 'sms' as const, keyType: 'normal' as const, units: 1, postage: null, service: 0, sentBy: 'mmg' as const, multiplier: 1 };
-    await world.ingest([{ ...base, day: 0, eid: 1 }]);
-    await runner.runPending();
-    await world.ingest([{ ...base, day: 1, second: 5, status: 'delivered', eid: 2 }]);
-    await runner.runPending();
+    await countThenMove(world, runner, sendingSms(5), 'delivered');
     const status = (await storedFacts(ch.client)).status;
     // Hand-written: one notification, counted once, on its new day only.
     expect([...status.keys()].map((k) => k.split('|')[0])).toEqual([DAYS[1]]);
@@ -114,12 +123,9 @@ describe('history from before the change logs', () => {
   it('counts a later event of a notification that moved day against its live row, not the tombstone its old day keeps', async () => {
     const world = new World(ch.client);
     const runner = new RollupRunner(ch.client, logger, { lease: null });
-    const base = { n: 7, second: 0, updatedDay: 0, status: 'sending' as const, type: 'sms' as const, keyType: 'normal' as const, units: 1, postage: null, service: 0, sentBy: 'mmg' as const, multiplier: 1 };
-    await world.ingest([{ ...base, day: 0, eid: 1 }]);
-    await runner.runPending();
-    // Moved to day 1: day 0 keeps a tombstone with the same version as day 1's live row.
-    await world.ingest([{ ...base, day: 1, second: 5, eid: 2 }]);
-    await runner.runPending();
+    const base = sendingSms(7);
+    // Day 0 keeps a tombstone with the same version as day 1's live row.
+    await countThenMove(world, runner, base, 'sending');
     await ch.client.command({ query: 'DETACH TABLE notification_changes_v2_mv' });
     try {
       await world.ingest([{ ...base, day: 1, second: 10, status: 'delivered', eid: 3 }]);
