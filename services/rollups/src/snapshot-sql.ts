@@ -37,8 +37,8 @@ const unpack = (tuple: string, names: readonly string[], first = 1) => names.map
  * event_id. Packed into one UInt256 compared as a number: microseconds << 136 | rank << 128 |
  * event_id as a 128-bit big-endian number (its text order; the engine's UUID order is not).
  * `toUInt128` of a UUID is that number (ClickHouse 23.7 on); migrations/0007 computes it in
- * notification_changes_v2_mv through the UUID's text, which cost a repair slice a tenth of its
- * time. A test holds the two equal.
+ * notification_changes_v2_mv through the UUID's text, which took 220-260 ms over 4M raw rows
+ * against 80-130 ms. A test holds the two equal.
  */
 export const uuidTextOrder = (column: string) => `toUInt256(toUInt128(${column}))`;
 export const VERSION = `bitShiftLeft(toUInt256(toUnixTimestamp64Micro(updated_at)), 136) + bitShiftLeft(toUInt256(status_rank), 128) + ${uuidTextOrder('event_id')}`;
@@ -84,8 +84,8 @@ export const windowSnapshotsSql = (condition: string) => `
  * its first row by NEWEST, the rows read in the table's order: the engine merges the parts'
  * sorted rows and sorts each notification's few, and the rows reach the staging table in its own
  * order. argMax of the snapshot's tuple, as a window does, hashed every row and copied tuples of
- * nullable columns: a 50k-notification day took 206-243 ms to stage instead of 53-76 ms. A day
- * spread over many parts pays for merging them (1M notifications in 4 parts: 4.4-4.8 s, as with
+ * nullable columns: a 50k-notification day took 206-243 ms to stage instead of 50-76 ms. A day
+ * spread over many parts pays for merging them (1M notifications in 4 parts: 4.1-5.7 s, as with
  * argMax); an argMax per column was slower still (docs/benchmarks.md section 4).
  */
 export const rawSnapshotsSql = (last: boolean) => `
