@@ -17,10 +17,14 @@ export function killWhenParentDies(pid: number, options: GuardOptions = {}): () 
   if (process.platform === 'win32') return () => undefined;
   // dash's kill takes no '--': after the signal, a negative number is read as a process group.
   const target = options.group ? `-${pid}` : String(pid);
-  // SIGINT ignored: a terminal's Ctrl-C reaches the guard too, and the parent may still die
-  // after it (killed while its shutdown hangs) with the child to stop.
+  // In a process group of its own (`detached`): a terminal's Ctrl-C, sent to the parent's group,
+  // must not stop the guard, since the parent may still die after it (killed while its shutdown
+  // hangs) with the child to stop. Ignoring SIGINT in the guard's shell alone left a window before
+  // the trap ran, in which a Ctrl-C killed the guard (seen once in CI under load). The trap stays
+  // for a SIGINT sent to the guard's own group.
   const guard = spawn('/bin/sh', ['-c', `trap "" INT; read _; kill -${options.signal ?? 'TERM'} "$1" 2>/dev/null`, 'notify-stats-guard', target], {
     stdio: ['pipe', 'ignore', 'ignore'],
+    detached: true,
   });
   guard.on('error', () => undefined);
   guard.stdin?.on('error', () => undefined);
